@@ -1,0 +1,63 @@
+# Roomboard. `make` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+GO      ?= go
+BIN     ?= roomboard
+export LANG := en_US.UTF-8
+
+# Debian packages the tests need: schema validation (xmllint), the NTLM front
+# end (Apache + mod_auth_gssapi + gss-ntlmssp) and a third-party EWS client.
+APT_TEST := libxml2-utils xsltproc apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-exchangelib ca-certificates
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: help deps build test test-short bench lint fuzz demo simulate ntlm-start ntlm-stop clean
+
+help: ## list the targets
+	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+deps: ## install the Debian packages the build and tests need (skips what is present)
+	@missing=$$(for p in $(APT_TEST); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing:" $$missing; \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "deps: all present"; fi
+
+build: ## build ./roomboard
+	$(GO) build -o $(BIN) .
+
+test: deps ntlm-start ## run every test (installs and starts what the tests need)
+	CI=$${CI:-1} $(GO) test -race -count=1 ./...
+
+test-short: ## run the tests without installing anything (NTLM/exchangelib tests skip if absent)
+	$(GO) test -count=1 ./...
+
+bench: ## run the benchmarks (figures go to BENCHMARKS.md)
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+lint: ## go vet, staticcheck, and a Windows cross-vet of the pure-Go packages
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	GOOS=windows $(GO) vet ./ews/...
+
+fuzz: ## run each fuzz target for FUZZTIME (default 20s)
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$pkg; \
+		done; done
+
+demo: ## start the Exchange simulator and walk through it with the EWS client
+	$(GO) run . demo
+
+simulate: ## run the Exchange simulator on 127.0.0.1:8099
+	$(GO) run . simulate
+
+ntlm-start: ## start the loopback NTLM front end (Apache + gss-ntlmssp) used by the tests
+	$(SUDO) scripts/ntlm-apache.sh start
+
+ntlm-stop: ## stop the NTLM front end
+	$(SUDO) scripts/ntlm-apache.sh stop
+
+clean: ## remove build output
+	rm -f $(BIN)
