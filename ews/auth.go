@@ -70,3 +70,14 @@ type StaticToken string
 
 // Token implements TokenSource.
 func (s StaticToken) Token(context.Context) (string, error) { return string(s), nil }
+
+// ApplyCredentials authenticates req with c, exactly as [Client] does for
+// its own requests. It exists for sibling packages such as autodiscover that
+// send requests to other endpoints with the same credentials; a nil c leaves
+// req unchanged.
+func ApplyCredentials(ctx context.Context, c Credentials, req *http.Request) error {
+	if c == nil {
+		return nil
+	}
+	return c.apply(ctx, req)
+}

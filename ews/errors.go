@@ -184,3 +184,28 @@ func backOffFrom(values map[string]string) time.Duration {
 
 // wrapOp prefixes a per-message error with the operation, once.
 func wrapOp(op string, err error) error { return fmt.Errorf("ews: %s: %w", op, err) }
+
+// ErrInvalidRequest is matched (with [errors.Is]) by every
+// [*ValidationError]: a request the client refused to send because Exchange
+// would reject it or silently cap it.
+var ErrInvalidRequest = errors.New("ews: invalid request")
+
+// ValidationError reports a request the client refuses to send because an
+// argument is missing, or outside what Microsoft's schema or Exchange's
+// documented limits allow. Nothing was sent.
+type ValidationError struct {
+	Op     string // EWS operation, e.g. "GetUserAvailability"
+	Field  string // offending argument, e.g. "Timeout"
+	Reason string // what is wrong, e.g. "must be 1 to 1440 minutes, got 0"
+}
+
+func (e *ValidationError) Error() string {
+	return "ews: " + e.Op + ": invalid " + e.Field + ": " + e.Reason
+}
+
+// Is makes errors.Is(err, ErrInvalidRequest) true.
+func (e *ValidationError) Is(target error) bool { return target == ErrInvalidRequest }
+
+func invalid(op, field, format string, args ...any) error {
+	return &ValidationError{Op: op, Field: field, Reason: fmt.Sprintf(format, args...)}
+}

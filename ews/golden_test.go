@@ -65,3 +65,12 @@ func parseFixture(t *testing.T, name string, resp any) (ServerVersionInfo, error
 	t.Helper()
 	return parseEnvelope(bytes.NewReader(readFixture(t, name)), resp)
 }
+
+// checkResponseSchema validates a whole response envelope with xmllint.
+func checkResponseSchema(t *testing.T, doc []byte) {
+	t.Helper()
+	xsdcheck.Require(t)
+	if err := xsdcheck.Envelope(doc); err != nil {
+		t.Errorf("response fails schema validation: %v", err)
+	}
+}

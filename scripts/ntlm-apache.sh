@@ -36,6 +36,9 @@ USERS_FILE=$CONFDIR/roomboard_ntlm_users
 ENVVARS=$CONFDIR/envvars
 MARK='# roomboard-ntlm: gss-ntlmssp reads its users from here'
 
+# apache2ctl warns (AH00558) that the host has no FQDN; that is noise here.
+actl() { apache2ctl "$@" 2> >(grep -v AH00558 >&2); }
+
 die() { echo "ntlm-apache: $*" >&2; exit 1; }
 
 # probe reports whether the front end answers an anonymous request with the
@@ -141,22 +144,22 @@ start)
 	configure
 	if running; then
 		if [ "$ENV_CHANGED" -eq 1 ]; then
-			apache2ctl stop
+			actl stop
 			i=0
 			while running && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
-			apache2ctl start
+			actl start
 		else
-			apache2ctl graceful
+			actl graceful
 		fi
 	else
-		apache2ctl start
+		actl start
 	fi
 	wait_up
 	echo "ntlm-apache: NTLM front end on http://$FRONT/EWS/Exchange.asmx -> $BACKEND (user $NTLM_DOMAIN\\$NTLM_USER)"
 	;;
 stop)
 	if running; then
-		apache2ctl stop
+		actl stop
 		i=0
 		while running && [ $i -lt 50 ]; do sleep 0.2; i=$((i + 1)); done
 	fi

@@ -1,6 +1,7 @@
 package ewstest
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -83,9 +84,16 @@ func (s *Server) takeFault(op string) *Fault {
 // reports whether the response has been written. Faults that change how an
 // operation answers (ResponseCode, ResetMidStream, ExpireSubscriptions) are
 // handed to the handler in request.Fault instead.
-func (f *Fault) apply(w http.ResponseWriter, s *Server) bool {
+func (f *Fault) apply(ctx context.Context, w http.ResponseWriter, s *Server) bool {
 	if f.Delay > 0 {
-		time.Sleep(f.Delay)
+		t := time.NewTimer(f.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			// The client gave up; nothing is left to answer.
+			return true
+		}
 	}
 	switch {
 	case f.HTTPStatus != 0:

@@ -33,12 +33,21 @@ type Options struct {
 	// MaxConcurrency is the per-account concurrent request budget; zero
 	// means Exchange's default of 27, negative means unlimited.
 	MaxConcurrency int
+	// HangingConnections is the per-account limit of open
+	// GetStreamingEvents connections; zero means Exchange's default of 10,
+	// negative means unlimited.
+	HangingConnections int
 	// BusyBackOff is the BackOffMilliseconds hint sent with ErrorServerBusy;
 	// zero means 500 ms.
 	BusyBackOff time.Duration
 	// StreamingLifetime caps a GetStreamingEvents connection (ConnectionTimeout
 	// is limited to 30 minutes by Exchange); zero means 30 minutes.
 	StreamingLifetime time.Duration
+	// NotificationMinute is how long one minute lasts for the notification
+	// timers that run on real time: streaming ConnectionTimeout and
+	// keep-alives, push StatusFrequency and retry back-off. Zero means a
+	// minute; tests shorten it. Subscription expiry uses Now instead.
+	NotificationMinute time.Duration
 
 	// Validate, if set, is run on every request body before it is handled;
 	// an error is answered with an ErrorSchemaValidation fault. Tests plug
@@ -65,6 +74,9 @@ func (o *Options) defaults() {
 	if o.MaxConcurrency == 0 {
 		o.MaxConcurrency = 27
 	}
+	if o.HangingConnections == 0 {
+		o.HangingConnections = 10
+	}
 	if o.BusyBackOff == 0 {
 		o.BusyBackOff = 500 * time.Millisecond
 	}
@@ -85,6 +97,7 @@ func New(opts Options) *Server {
 	s.registerDirectory()
 	s.registerCalendar()
 	s.registerNotifications()
+	s.registerCompat() // ops_compat.go: operations only third-party clients need
 	return s
 }
 

@@ -56,6 +56,9 @@ type Server struct {
 	faults faultList
 	active map[string]int   // in-flight requests per account, for ErrorServerBusy
 	tokens map[string]token // bearer tokens issued by IssueToken
+	// adRedirects maps an e-mail domain to the address Autodiscover
+	// redirects it to (autodiscover.go).
+	adRedirects map[string]string
 
 	handlers map[string]handlerFunc
 	stats    Stats
@@ -133,6 +136,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/ews/exchange.asmx":
 		s.serveEWS(w, r)
+	case strings.HasSuffix(p, "/oauth2/v2.0/token"):
+		s.serveToken(w, r)
 	case strings.HasPrefix(p, "/autodiscover/"):
 		s.serveAutodiscover(w, r)
 	case p == "/healthz":
@@ -173,8 +178,16 @@ func (s *Server) serveEWS(w http.ResponseWriter, r *http.Request) {
 	req.Account, req.Anchor, req.HTTP = account, r.Header.Get("X-AnchorMailbox"), r
 	s.count(req.Op)
 
+	// The budget is taken first so that injected latency counts as time
+	// spent inside Exchange, as real slowness does.
+	release, busy := s.acquire(req.Op, req.mailbox(), req.Account)
+	if busy != nil {
+		s.writeFault(w, busy)
+		return
+	}
+	defer release()
 	if f := s.takeFault(req.Op); f != nil {
-		if f.apply(w, s) {
+		if f.apply(r.Context(), w, s) {
 			return
 		}
 		req.Fault = f
@@ -185,12 +198,6 @@ func (s *Server) serveEWS(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	release, busy := s.acquire(req.mailbox(), req.Account)
-	if busy != nil {
-		s.writeFault(w, busy)
-		return
-	}
-	defer release()
 
 	h, ok := s.handlers[req.Op]
 	if !ok {
@@ -293,13 +300,17 @@ func (req *request) readHeader(d *xml.Decoder, t xml.StartElement) *soapFault {
 		}
 		return nil
 	case "TimeZoneContext":
+		// encoding/xml cannot reach an attribute through a path ("a>b,attr"),
+		// so the definition gets its own struct.
 		var x struct {
-			ID string `xml:"TimeZoneDefinition>Id,attr"`
+			Def struct {
+				ID string `xml:"Id,attr"`
+			} `xml:"TimeZoneDefinition"`
 		}
 		if err := d.DecodeElement(&x, &t); err != nil {
 			return schemaFault("The request failed schema validation: " + err.Error())
 		}
-		req.TimeZone = x.ID
+		req.TimeZone = x.Def.ID
 		return nil
 	}
 	return skip(d)
@@ -433,18 +444,29 @@ func (s *Server) Stats() Stats {
 	return st
 }
 
-// acquire enforces Exchange's per-account concurrency budget
-// (EWSMaxConcurrency, 27 by default). Impersonated calls count against the
-// impersonated mailbox, as Exchange's throttling does.
-func (s *Server) acquire(mailbox, account string) (release func(), busy *soapFault) {
+// acquire enforces Exchange's per-account budgets. Ordinary requests count
+// against EWSMaxConcurrency (27 by default) and are refused with
+// ErrorServerBusy. GetStreamingEvents holds its connection for up to 30
+// minutes, so Exchange counts it separately, against the hanging-connection
+// limit (10 per account), and refuses with ErrorExceededConnectionCount.
+// Impersonated calls count against the impersonated mailbox, as Exchange's
+// throttling does.
+func (s *Server) acquire(op, mailbox, account string) (release func(), busy *soapFault) {
 	key := strings.ToLower(firstNonEmpty(mailbox, account, "anonymous"))
+	limit := s.opts.MaxConcurrency
+	fault := &soapFault{Code: "ErrorServerBusy", String: "The server cannot service this request right now. Try again later.", BackOff: s.opts.BusyBackOff}
+	if op == "GetStreamingEvents" {
+		key = "hanging:" + key
+		limit = s.opts.HangingConnections
+		fault = &soapFault{Code: "ErrorExceededConnectionCount", String: "You have exceeded the available concurrent connections for your account. Try again once your other requests have completed."}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.active == nil {
 		s.active = map[string]int{}
 	}
-	if s.opts.MaxConcurrency > 0 && s.active[key] >= s.opts.MaxConcurrency {
-		return nil, &soapFault{Code: "ErrorServerBusy", String: "The server cannot service this request right now. Try again later.", BackOff: s.opts.BusyBackOff}
+	if limit > 0 && s.active[key] >= limit {
+		return nil, fault
 	}
 	s.active[key]++
 	return func() {

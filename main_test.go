@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/roomboard/roomboard/ews/ewstest"
+)
+
+func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code = run(ctx, &env{stdout: &out, stderr: &errb}, args)
+	return code, out.String(), errb.String()
+}
+
+func TestUsageAndExitCodes(t *testing.T) {
+	tests := []struct {
+		args     []string
+		code     int
+		inStdout string
+		inStderr string
+	}{
+		{nil, exitUsage, "Commands:", ""},
+		{[]string{"-h"}, exitOK, "simulate", ""},
+		{[]string{"version"}, exitOK, "roomboard " + version, ""},
+		{[]string{"nosuch"}, exitUsage, "", `unknown command "nosuch"`},
+		{[]string{"simulate", "-auth", "kerberos"}, exitUsage, "", `-auth "kerberos"`},
+		{[]string{"simulate", "-rooms", "-3"}, exitUsage, "", "-rooms -3"},
+		{[]string{"simulate", "-fault", "op=FindItem"}, exitUsage, "", "nothing to inject"},
+		{[]string{"simulate", "extra"}, exitUsage, "", `unexpected argument "extra"`},
+		{[]string{"simulate", "-h"}, exitOK, "", "Examples:"},
+		{[]string{"demo", "-nosuchflag"}, exitUsage, "", "flag provided but not defined"},
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			code, out, errOut := runCmd(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit code = %d, want %d (stderr %q)", code, tc.code, errOut)
+			}
+			if !strings.Contains(out, tc.inStdout) {
+				t.Errorf("stdout %q does not contain %q", out, tc.inStdout)
+			}
+			if !strings.Contains(errOut, tc.inStderr) {
+				t.Errorf("stderr %q does not contain %q", errOut, tc.inStderr)
+			}
+		})
+	}
+}
+
+func TestParseFault(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    ewstest.Fault
+		wantErr string
+	}{
+		{"op=FindItem,soap=ErrorServerBusy,backoff=2s,times=3", ewstest.Fault{Op: "FindItem", SOAPFault: "ErrorServerBusy", BackOff: 2 * time.Second, Times: 3}, ""},
+		{"op=SyncFolderItems,response=ErrorInvalidSyncStateData", ewstest.Fault{Op: "SyncFolderItems", ResponseCode: "ErrorInvalidSyncStateData"}, ""},
+		{"http=503,backoff=5s", ewstest.Fault{HTTPStatus: 503, BackOff: 5 * time.Second}, ""},
+		{"op=GetStreamingEvents,reset", ewstest.Fault{Op: "GetStreamingEvents", ResetMidStream: true}, ""},
+		{"expire", ewstest.Fault{ExpireSubscriptions: true}, ""},
+		{"delay=150ms", ewstest.Fault{Delay: 150 * time.Millisecond}, ""},
+		{"", ewstest.Fault{}, "empty fault"},
+		{"http=200", ewstest.Fault{}, "400 to 599"},
+		{"http=abc", ewstest.Fault{}, "invalid syntax"},
+		{"times=-1,soap=X", ewstest.Fault{}, "negative"},
+		{"soap=A,http=500", ewstest.Fault{}, "only one of"},
+		{"colour=red", ewstest.Fault{}, `unknown key "colour"`},
+		{"soap=", ewstest.Fault{}, "needs a value"},
+		{"backoff=forever,soap=X", ewstest.Fault{}, "backoff"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := parseFault(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("parseFault(%q) err = %v, want containing %q", tc.in, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("parseFault(%q) (-want +got):\n%s", tc.in, diff)
+			}
+		})
+	}
+}
+
+// TestDemoWalkThrough runs the README's first command in its -once form:
+// a real simulator on a loopback port and the real client over HTTP.
+func TestDemoWalkThrough(t *testing.T) {
+	code, out, errOut := runCmd(t, "demo", "-once", "-addr", "127.0.0.1:0", "-rooms", "30")
+	if code != exitOK {
+		t.Fatalf("demo exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Started the Exchange simulator", "Exchange 15.2", "Room lists (", "Rooms in ", "Today in "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("walk-through lacks %q:\n%s", want, out)
+		}
+	}
+}
