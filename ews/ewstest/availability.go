@@ -107,10 +107,7 @@ type wireLegacyZoneTime struct {
 }
 
 func (z legacyZone) wire() wireLegacyZone {
-	c := func(t legacyZoneTime) wireLegacyZoneTime {
-		return wireLegacyZoneTime{t.Bias, t.Time, t.DayOrder, t.Month, t.DayOfWeek}
-	}
-	return wireLegacyZone{z.Bias, c(z.Standard), c(z.Daylight)}
+	return wireLegacyZone{z.Bias, wireLegacyZoneTime(z.Standard), wireLegacyZoneTime(z.Daylight)}
 }
 
 type availabilityResponse struct {

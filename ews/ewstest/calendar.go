@@ -489,11 +489,20 @@ func (o *org) copyFor(it *calItem, m *mailbox, response string) *calItem {
 		if om := o.mailboxes[it.organizer]; om != nil {
 			orgName = om.name
 		}
-		if p.DeleteSubject {
-			c.subject = ""
+		process := func(subject string) string {
+			if p.DeleteSubject {
+				subject = ""
+			}
+			if p.AddOrganizerToSubject {
+				subject = strings.TrimSpace(orgName + " " + subject)
+			}
+			return subject
 		}
-		if p.AddOrganizerToSubject {
-			c.subject = strings.TrimSpace(orgName + " " + c.subject)
+		c.subject = process(c.subject)
+		for _, x := range c.exceptions {
+			if x.subject != nil {
+				x.subject = ptr(process(*x.subject))
+			}
 		}
 		if p.DeleteComments {
 			c.body = ""

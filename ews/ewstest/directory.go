@@ -66,7 +66,6 @@ type mailbox struct {
 	name       string
 	given      string
 	surname    string
-	title      string
 	department string
 	city       string
 	building   string

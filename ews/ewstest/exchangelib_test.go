@@ -19,6 +19,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/roomboard/roomboard/ews/ewstest"
+	"github.com/roomboard/roomboard/ews/internal/xsdcheck"
 )
 
 // systemPython is Debian's interpreter, which sees the python3-exchangelib
@@ -200,10 +201,14 @@ func runExchangelib(t *testing.T, a exchangelibArgs, onStep func(stepResult)) {
 // each answer against the simulator's own state.
 func TestExchangelib(t *testing.T) {
 	requireExchangelib(t)
+	xsdcheck.Require(t)
 	sim := ewstest.New(ewstest.Options{
 		Seed:      7,
 		Auth:      ewstest.AuthBasic,
 		Passwords: map[string]string{exchangelibUser: exchangelibPassword},
+		// What exchangelib sends must be valid against Microsoft's schema,
+		// or the simulator's strict mode would turn real clients away.
+		Validate: xsdcheck.Envelope,
 	})
 	var traffic trafficLog
 	ts := httptest.NewServer(traffic.wrap(sim))
@@ -283,6 +288,9 @@ func TestExchangelib(t *testing.T) {
 			}
 			if want := meetingStart.Add(90 * time.Minute); o.Subject != r.Subject || !strings.HasSuffix(o.Subject, "verschoben") || !o.End.Equal(want) {
 				t.Errorf("updated item = %q ending %v, want %q ending %v", o.Subject, o.End, r.Subject, want)
+			}
+			if c, ok := roomCopy(sim, room, organizer, meetingStart); !ok || !c.End.Equal(meetingStart.Add(90*time.Minute)) {
+				t.Errorf("room %s copy after the update = %+v (found %v), want it to end at %v", room, c, ok, meetingStart.Add(90*time.Minute))
 			}
 		case "delete":
 			if _, ok := findOccurrence(sim.Truth(organizer, meetingStart, meetingStart.Add(2*time.Hour)), r.ItemID); ok {
@@ -392,10 +400,16 @@ func findOccurrence(occs []ewstest.Occurrence, id string) (ewstest.Occurrence, b
 // roomHolds reports whether room's calendar has a live meeting of organizer
 // starting at start.
 func roomHolds(sim *ewstest.Server, room, organizer string, start time.Time) bool {
+	_, ok := roomCopy(sim, room, organizer, start)
+	return ok
+}
+
+// roomCopy returns room's live copy of organizer's meeting starting at start.
+func roomCopy(sim *ewstest.Server, room, organizer string, start time.Time) (ewstest.Occurrence, bool) {
 	for _, o := range sim.Truth(room, start, start.Add(time.Minute)) {
 		if o.Start.Equal(start) && strings.EqualFold(o.Organizer, organizer) && !o.IsCancelled {
-			return true
+			return o, true
 		}
 	}
-	return false
+	return ewstest.Occurrence{}, false
 }

@@ -311,3 +311,56 @@ func TestMalformedRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestOccurrenceEdits edits and deletes single occurrences of a series
+// over EWS: the organizer's series gets an exception, the room's copy
+// follows with its calendar processing applied.
+func TestOccurrenceEdits(t *testing.T) {
+	s, hs := newTestServer(t, Options{})
+	room := s.Rooms()[3].Address
+	zurich := s.Rooms()[2].TimeZone
+	first := time.Date(2026, 4, 6, 20, 0, 0, 0, zurich) // Monday evening, after all generated meetings
+	id, err := s.AddBooking(room, Booking{Subject: "Abendkurs", Start: first, End: first.Add(time.Hour), TimeZone: zurich,
+		Recurrence: &Recurrence{Pattern: Weekly, Interval: 1, DaysOfWeek: []time.Weekday{time.Monday}, Count: 4}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, b := soapPost(t, hs, soapEnv(`<m:UpdateItem ConflictResolution="AutoResolve" SendMeetingInvitationsOrCancellations="SendToAllAndSaveCopy"><m:ItemChanges><t:ItemChange>`+
+		`<t:OccurrenceItemId RecurringMasterId="`+id+`" InstanceIndex="2"/><t:Updates>`+
+		`<t:SetItemField><t:FieldURI FieldURI="item:Subject"/><t:CalendarItem><t:Subject>Abendkurs (Raumwechsel)</t:Subject></t:CalendarItem></t:SetItemField>`+
+		`<t:SetItemField><t:FieldURI FieldURI="calendar:Start"/><t:CalendarItem><t:Start>2026-04-13T21:00:00+02:00</t:Start></t:CalendarItem></t:SetItemField>`+
+		`<t:SetItemField><t:FieldURI FieldURI="calendar:End"/><t:CalendarItem><t:End>2026-04-13T22:00:00+02:00</t:End></t:CalendarItem></t:SetItemField>`+
+		`</t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`))
+	if !strings.Contains(b, `ResponseClass="Success"`) {
+		t.Fatalf("UpdateItem occurrence:\n%s", b)
+	}
+	_, b = soapPost(t, hs, soapEnv(`<m:DeleteItem DeleteType="MoveToDeletedItems" SendMeetingCancellations="SendToAllAndSaveCopy"><m:ItemIds>`+
+		`<t:OccurrenceItemId RecurringMasterId="`+id+`" InstanceIndex="3"/></m:ItemIds></m:DeleteItem>`))
+	if !strings.Contains(b, `ResponseClass="Success"`) {
+		t.Fatalf("DeleteItem occurrence:\n%s", b)
+	}
+	describe := func(mailbox string) []string {
+		var out []string
+		for _, o := range s.Truth(mailbox, first, first.AddDate(0, 1, 0)) {
+			if o.Organizer != defaultAccount {
+				continue
+			}
+			out = append(out, o.Type+" "+o.Subject+" "+o.Start.In(zurich).Format("01-02 15:04"))
+		}
+		return out
+	}
+	want := []string{"Occurrence Abendkurs 04-06 20:00", "Exception Abendkurs (Raumwechsel) 04-13 21:00", "Occurrence Abendkurs 04-27 20:00"}
+	if diff := cmp.Diff(want, describe(defaultAccount)); diff != "" {
+		t.Errorf("organizer (-want +got):\n%s", diff)
+	}
+	want = []string{"Occurrence Roomboard Service 04-06 20:00", "Exception Roomboard Service 04-13 21:00", "Occurrence Roomboard Service 04-27 20:00"}
+	if diff := cmp.Diff(want, describe(room)); diff != "" {
+		t.Errorf("room (-want +got):\n%s", diff)
+	}
+	_, b = soapPost(t, hs, soapEnv(`<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id="`+id+`"/></m:ItemIds></m:GetItem>`))
+	for _, w := range []string{"<t:OriginalStart>2026-04-13T18:00:00Z</t:OriginalStart>", "<t:DeletedOccurrence><t:Start>2026-04-20T18:00:00Z</t:Start>", "<t:NumberedRecurrence><t:StartDate>2026-04-06</t:StartDate><t:NumberOfOccurrences>4<"} {
+		if !strings.Contains(b, w) {
+			t.Errorf("master lacks %s:\n%s", w, b)
+		}
+	}
+}

@@ -38,7 +38,7 @@ from exchangelib import (
     EWSTimeZone,
     Version,
 )
-from exchangelib.items import SEND_TO_NONE
+from exchangelib.items import SEND_TO_ALL_AND_SAVE_COPY, SEND_TO_NONE
 from exchangelib.properties import CreatedEvent, DeletedEvent, ModifiedEvent, MovedEvent
 
 # Exchange 2019 CU14, as the simulator reports itself.
@@ -163,7 +163,9 @@ def main():
             location=all_rooms[0] if all_rooms else "",
             resources=all_rooms[:1],
         )
-        item.save(send_meeting_invitations=SEND_TO_NONE)
+        # Invitations go out, so the room receives and auto-accepts the
+        # booking, as when Roomboard books a room.
+        item.save(send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
         emit(
             step,
             item_id=item.id,
@@ -178,14 +180,14 @@ def main():
         step = "update"
         item.subject = SUBJECT_UPDATED
         item.end = m_end + datetime.timedelta(minutes=30)
-        item.save(update_fields=["subject", "end"], send_meeting_invitations=SEND_TO_NONE)
+        item.save(update_fields=["subject", "end"], send_meeting_invitations=SEND_TO_ALL_AND_SAVE_COPY)
         item.refresh()
         emit(step, item_id=item.id, changekey=item.changekey, subject=item.subject, end=item.end.isoformat())
         pause(args)
 
         step = "delete"
         item_id, changekey = item.id, item.changekey
-        item.delete(send_meeting_cancellations=SEND_TO_NONE)
+        item.delete(send_meeting_cancellations=SEND_TO_ALL_AND_SAVE_COPY)
         after = list(account.fetch(ids=[(item_id, changekey)]))
         gone = len(after) == 1 and isinstance(after[0], Exception)
         if not gone:
