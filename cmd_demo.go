@@ -7,7 +7,6 @@ import (
 	"net"
 	"sort"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/roomboard/roomboard/ews"
@@ -71,11 +70,11 @@ func walkThrough(ctx context.Context, w io.Writer, c *ews.Client, now time.Time)
 	sv := c.ServerVersion()
 	fmt.Fprintf(w, "Exchange %s (schema %s)\n\n", sv.Build(), sv.Version)
 	fmt.Fprintf(w, "Room lists (%d)\n", len(lists))
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	var lt table
 	for _, l := range lists {
-		fmt.Fprintf(tw, "  %s\t%s\n", l.Name, l.EmailAddress)
+		lt.add(l.Name, l.EmailAddress)
 	}
-	tw.Flush()
+	lt.write(w, "  ")
 
 	var shown []ews.Mailbox
 	for i, l := range lists {
@@ -88,11 +87,11 @@ func walkThrough(ctx context.Context, w io.Writer, c *ews.Client, now time.Time)
 			return fmt.Errorf("rooms of %s: %w", l.Name, err)
 		}
 		fmt.Fprintf(w, "\nRooms in %s (%d)\n", l.Name, len(rooms))
-		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		var rt table
 		for _, r := range rooms {
-			fmt.Fprintf(tw, "  %s\t%s\n", r.Name, r.EmailAddress)
+			rt.add(r.Name, r.EmailAddress)
 		}
-		tw.Flush()
+		rt.write(w, "  ")
 		if len(rooms) > 0 {
 			shown = append(shown, rooms[0])
 		}
@@ -101,6 +100,7 @@ func walkThrough(ctx context.Context, w io.Writer, c *ews.Client, now time.Time)
 		}
 	}
 
+	organizerSubjects := false
 	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
 	for _, r := range shown {
 		res, err := c.FindItem(ctx, &ews.FindItemRequest{
@@ -113,17 +113,37 @@ func walkThrough(ctx context.Context, w io.Writer, c *ews.Client, now time.Time)
 		}
 		items := res.Items
 		sort.Slice(items, func(i, j int) bool { return items[i].Start.Before(items[j].Start) })
-		fmt.Fprintf(w, "\nToday in %s (%d bookings, times in %s)\n", r.Name, len(items), now.Location())
-		tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+		fmt.Fprintf(w, "\nToday in %s (%d bookings, times in %s)\n", r.Name, len(items), zoneName(now))
+		var bt table
 		for _, it := range items {
 			subject := it.Subject
-			if strings.EqualFold(it.Sensitivity, "Private") {
+			switch {
+			case strings.EqualFold(it.Sensitivity, "Private"):
 				subject = "(private)"
+			case subject == it.Organizer.Name:
+				// Exchange's room defaults (DeleteSubject +
+				// AddOrganizerToSubject) leave only the organizer.
+				subject += " *"
+				organizerSubjects = true
 			}
-			fmt.Fprintf(tw, "  %s–%s\t%s\t%s\n", it.Start.In(now.Location()).Format("15:04"),
-				it.End.In(now.Location()).Format("15:04"), subject, it.Organizer.Name)
+			bt.add(it.Start.In(now.Location()).Format("15:04")+"–"+it.End.In(now.Location()).Format("15:04"), subject, it.Organizer.Name)
 		}
-		tw.Flush()
+		bt.write(w, "  ")
+	}
+	if organizerSubjects {
+		fmt.Fprintf(w, "\n* The room mailbox replaced the subject with the organizer's name, as Exchange does by\n"+
+			"  default (Set-CalendarProcessing -DeleteSubject $true -AddOrganizerToSubject $true).\n")
 	}
 	return nil
+}
+
+// zoneName names now's zone for people: "UTC+08:00 (CST)" rather than Go's
+// "Local".
+func zoneName(now time.Time) string {
+	name, off := now.Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	return fmt.Sprintf("UTC%s%02d:%02d (%s, this machine's zone)", sign, off/3600, off%3600/60, name)
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/roomboard/roomboard/ews/ewstest"
+	"github.com/roomboard/roomboard/internal/xsdcheck"
 )
 
 const simulateExamples = `  roomboard simulate
@@ -22,7 +23,8 @@ const simulateExamples = `  roomboard simulate
   roomboard simulate -auth basic -password-file ./sim-password.txt
   roomboard simulate -fault 'op=FindItem,soap=ErrorServerBusy,backoff=2s,times=3' -latency 50ms
   roomboard simulate -fault 'op=SyncFolderItems,response=ErrorInvalidSyncStateData,times=1'
-  roomboard simulate -fault 'op=GetStreamingEvents,reset' -streaming-lifetime 2m`
+  roomboard simulate -fault 'op=GetStreamingEvents,reset' -streaming-lifetime 2m
+  roomboard simulate -validate   # answer schema-invalid requests with ErrorSchemaValidation`
 
 // simulateConfig is what the simulate flags describe.
 type simulateConfig struct {
@@ -31,6 +33,7 @@ type simulateConfig struct {
 	passwordFile string
 	faults       []ewstest.Fault
 	latency      time.Duration
+	validate     bool
 }
 
 func parseSimulateFlags(e *env, args []string) (*simulateConfig, error) {
@@ -56,6 +59,7 @@ func parseSimulateFlags(e *env, args []string) (*simulateConfig, error) {
 	fs.DurationVar(&cfg.opts.BusyBackOff, "busy-backoff", 500*time.Millisecond, "BackOffMilliseconds hint sent with ErrorServerBusy")
 	fs.DurationVar(&cfg.opts.StreamingLifetime, "streaming-lifetime", 30*time.Minute, "longest GetStreamingEvents connection")
 	fs.DurationVar(&cfg.latency, "latency", 0, "added to every request")
+	fs.BoolVar(&cfg.validate, "validate", false, "validate every request against Microsoft's EWS schema with xmllint (needs libxml2-utils and the ews-schema folder, see $"+xsdcheck.EnvDir+")")
 	fs.Var(&faults, "fault", "inject a fault (repeatable): `op=OP,soap=CODE|response=CODE|http=STATUS[,backoff=D][,delay=D][,times=N][,reset][,expire]`")
 	if err := parseFlags(fs, args); err != nil {
 		return nil, err
@@ -77,6 +81,12 @@ func parseSimulateFlags(e *env, args []string) (*simulateConfig, error) {
 		return nil, usageError{"-latency must not be negative"}
 	}
 	cfg.faults = faults
+	if cfg.validate {
+		if err := xsdcheck.Available(); err != nil {
+			return nil, fmt.Errorf("-validate: %w (install libxml2-utils, and set %s to the ews-schema folder)", err, xsdcheck.EnvDir)
+		}
+		cfg.opts.Validate = xsdcheck.Envelope
+	}
 	return cfg, nil
 }
 

@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/roomboard/roomboard/ews/ewstest"
+	"github.com/roomboard/roomboard/internal/xsdcheck"
 )
 
 func runCmd(t *testing.T, args ...string) (code int, stdout, stderr string) {
@@ -105,5 +110,39 @@ func TestDemoWalkThrough(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("walk-through lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestSimulateValidate checks that -validate wires Microsoft's schema into
+// the simulator: a request that is well-formed but schema-invalid gets
+// ErrorSchemaValidation.
+func TestSimulateValidate(t *testing.T) {
+	if err := xsdcheck.Available(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	cfg, err := parseSimulateFlags(&env{stdout: io.Discard, stderr: io.Discard}, []string{"-validate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _, err := newSimulator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	// BaseShape "IdOnlyy" is not in the enumeration; Go's decoder would
+	// accept it, the schema does not.
+	body := `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types" xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages"><soap:Header><t:RequestServerVersion Version="Exchange2013_SP1"/></soap:Header><soap:Body><m:FindItem Traversal="Shallow"><m:ItemShape><t:BaseShape>IdOnlyy</t:BaseShape></m:ItemShape><m:ParentFolderIds><t:DistinguishedFolderId Id="calendar"/></m:ParentFolderIds></m:FindItem></soap:Body></soap:Envelope>`
+	res, err := http.Post(ts.URL+"/EWS/Exchange.asmx", "text/xml", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusInternalServerError || !strings.Contains(string(b), "ErrorSchemaValidation") || !strings.Contains(string(b), "enumeration") {
+		t.Fatalf("status %d body %s: want an ErrorSchemaValidation fault", res.StatusCode, b)
 	}
 }

@@ -164,7 +164,7 @@ func TestImpersonationHeaderReachesServer(t *testing.T) {
 		proxy.Header = r.Header.Clone()
 		res, err := http.DefaultTransport.RoundTrip(proxy)
 		if err != nil {
-			http.Error(w, err.Error(), 502)
+			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
 		defer res.Body.Close()

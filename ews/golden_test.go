@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/roomboard/roomboard/ews/internal/xsdcheck"
+	"github.com/roomboard/roomboard/internal/xsdcheck"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")

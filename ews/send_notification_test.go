@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/roomboard/roomboard/ews/internal/xsdcheck"
+	"github.com/roomboard/roomboard/internal/xsdcheck"
 )
 
 func TestParsePushNotification(t *testing.T) {

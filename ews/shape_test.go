@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/roomboard/roomboard/ews/internal/xsdcheck"
+	"github.com/roomboard/roomboard/internal/xsdcheck"
 )
 
 func TestShapeString(t *testing.T) {

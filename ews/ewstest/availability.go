@@ -291,18 +291,15 @@ func (s *Server) freeBusy(m, acting *mailbox, start, end time.Time, interval int
 		fb.Type = "FreeBusyMerged"
 	}
 	if strings.Contains(fb.Type, "Merged") {
-		slots := int((end.Sub(start) + time.Duration(interval)*time.Minute - 1) / (time.Duration(interval) * time.Minute))
-		digits := make([]byte, slots)
-		for i := range digits {
-			digits[i] = '0'
-			s0 := start.Add(time.Duration(i*interval) * time.Minute)
-			s1 := s0.Add(time.Duration(interval) * time.Minute)
-			for _, e := range events {
-				if e.o.start.Before(s1) && e.o.end.After(s0) {
-					if r := byte('0' + busyRank[e.busy]); r > digits[i] {
-						digits[i] = r
-					}
-				}
+		step := time.Duration(interval) * time.Minute
+		slots := int((end.Sub(start) + step - 1) / step)
+		digits := []byte(strings.Repeat("0", slots))
+		for _, e := range events {
+			lo := max(0, int(e.o.start.Sub(start)/step))
+			hi := min(slots, int((e.o.end.Sub(start)+step-1)/step))
+			r := byte('0' + busyRank[e.busy])
+			for i := lo; i < hi; i++ {
+				digits[i] = max(digits[i], r)
 			}
 		}
 		fb.Merged = string(digits)

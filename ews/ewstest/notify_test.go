@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/roomboard/roomboard/ews/internal/xsdcheck"
+	"github.com/roomboard/roomboard/internal/xsdcheck"
 )
 
 // These tests drive the simulator over HTTP with hand-written envelopes

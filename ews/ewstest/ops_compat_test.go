@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/roomboard/roomboard/ews/ewstest"
-	"github.com/roomboard/roomboard/ews/internal/xsdcheck"
+	"github.com/roomboard/roomboard/internal/xsdcheck"
 )
 
 // Wire form of a GetServerTimeZones answer, read by local name.
