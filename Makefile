@@ -54,10 +54,10 @@ simulate: ## run the Exchange simulator on 127.0.0.1:8099
 	$(GO) run . simulate
 
 ntlm-start: ## start the loopback NTLM front end (Apache + gss-ntlmssp) used by the tests
-	$(SUDO) scripts/ntlm-apache.sh start
+	$(SUDO) env LANG=C.UTF-8 scripts/ntlm-apache.sh start
 
 ntlm-stop: ## stop the NTLM front end
-	$(SUDO) scripts/ntlm-apache.sh stop
+	$(SUDO) env LANG=C.UTF-8 scripts/ntlm-apache.sh stop
 
 clean: ## remove build output
 	rm -f $(BIN)
