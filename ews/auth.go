@@ -23,8 +23,10 @@ func (b basicCredentials) apply(_ context.Context, req *http.Request) error {
 	return nil
 }
 
-// String hides the password from %v.
-func (b basicCredentials) String() string { return "basic(" + b.user + ")" }
+// String and GoString hide the password from every fmt verb, %#v
+// included, so that printing a Client or its Credentials cannot leak it.
+func (b basicCredentials) String() string   { return "basic(" + b.user + ")" }
+func (b basicCredentials) GoString() string { return b.String() }
 
 // NTLMAuth authenticates with NTLM as user ("DOMAIN\user" or
 // "user@domain"). The Client's transport must be wrapped with
@@ -40,7 +42,8 @@ func (n ntlmCredentials) apply(_ context.Context, req *http.Request) error {
 	return nil
 }
 
-func (n ntlmCredentials) String() string { return "ntlm(" + n.user + ")" }
+func (n ntlmCredentials) String() string   { return "ntlm(" + n.user + ")" }
+func (n ntlmCredentials) GoString() string { return n.String() }
 
 // A TokenSource returns a current OAuth access token. It is called before
 // every request, so it should cache and refresh tokens itself.
@@ -65,11 +68,21 @@ func (b bearerCredentials) apply(ctx context.Context, req *http.Request) error {
 	return nil
 }
 
+// The token source may be a StaticToken, which fmt would print verbatim.
+func (b bearerCredentials) String() string   { return "bearer" }
+func (b bearerCredentials) GoString() string { return b.String() }
+
 // StaticToken is a TokenSource that always returns the same token.
 type StaticToken string
 
 // Token implements TokenSource.
 func (s StaticToken) Token(context.Context) (string, error) { return string(s), nil }
+
+// String hides the token from fmt; use string(s) to get it.
+func (s StaticToken) String() string { return "StaticToken(redacted)" }
+
+// GoString hides the token from %#v.
+func (s StaticToken) GoString() string { return s.String() }
 
 // ApplyCredentials authenticates req with c, exactly as [Client] does for
 // its own requests. It exists for sibling packages such as autodiscover that

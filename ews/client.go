@@ -179,7 +179,12 @@ func (c *Client) post(ctx context.Context, op string, payload []byte) (*limitedB
 	}
 	hc := c.HTTPClient
 	if hc == nil {
-		hc = &http.Client{Transport: newTransport()}
+		// A transport made for one request must not keep its
+		// connection: nothing would reuse or close it, and it would
+		// hold a socket and two goroutines until the idle timeout.
+		t := newTransport()
+		t.DisableKeepAlives = true
+		hc = &http.Client{Transport: t}
 	}
 	start := time.Now()
 	res, err := hc.Do(req)

@@ -82,6 +82,38 @@ func (f *xmlFolderRef) id() string {
 // UnmarshalXML implements xml.Unmarshaler.
 func (n *xmlNotification) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	*n = xmlNotification{}
+	return eachChild(d, func(t xml.StartElement) error {
+		var err error
+		switch name := t.Name.Local; {
+		case name == "SubscriptionId":
+			err = d.DecodeElement(&n.SubscriptionID, &t)
+			n.SubscriptionID = strings.TrimSpace(n.SubscriptionID)
+		case name == "PreviousWatermark":
+			err = d.DecodeElement(&n.PreviousWatermark, &t)
+			n.PreviousWatermark = strings.TrimSpace(n.PreviousWatermark)
+		case name == "MoreEvents":
+			err = d.DecodeElement(&n.MoreEvents, &t)
+		case eventKinds[name]:
+			var x xmlEvent
+			if err = d.DecodeElement(&x, &t); err == nil {
+				n.Events = append(n.Events, x.event(name))
+			}
+		default:
+			err = d.Skip()
+		}
+		if err != nil {
+			return fmt.Errorf("notification %s: %w", t.Name.Local, err)
+		}
+		return nil
+	})
+}
+
+// eachChild calls fn for every child element of the element whose start
+// tag d has just read, in document order, and returns after its end tag.
+// fn must consume the child (decode or skip it). It serves the elements
+// whose children are a choice whose order matters, which struct tags
+// would group by name.
+func eachChild(d *xml.Decoder, fn func(xml.StartElement) error) error {
 	for {
 		tok, err := d.Token()
 		if err != nil {
@@ -89,28 +121,11 @@ func (n *xmlNotification) UnmarshalXML(d *xml.Decoder, start xml.StartElement) e
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
-			// The decoder checks nesting, so this is start's end.
+			// The decoder checks nesting, so this is the parent's end.
 			return nil
 		case xml.StartElement:
-			switch name := t.Name.Local; {
-			case name == "SubscriptionId":
-				err = d.DecodeElement(&n.SubscriptionID, &t)
-				n.SubscriptionID = strings.TrimSpace(n.SubscriptionID)
-			case name == "PreviousWatermark":
-				err = d.DecodeElement(&n.PreviousWatermark, &t)
-				n.PreviousWatermark = strings.TrimSpace(n.PreviousWatermark)
-			case name == "MoreEvents":
-				err = d.DecodeElement(&n.MoreEvents, &t)
-			case eventKinds[name]:
-				var x xmlEvent
-				if err = d.DecodeElement(&x, &t); err == nil {
-					n.Events = append(n.Events, x.event(name))
-				}
-			default:
-				err = d.Skip()
-			}
-			if err != nil {
-				return fmt.Errorf("notification %s: %w", t.Name.Local, err)
+			if err := fn(t); err != nil {
+				return err
 			}
 		}
 	}

@@ -72,43 +72,32 @@ type xmlSyncChanges struct {
 
 // UnmarshalXML implements xml.Unmarshaler.
 func (x *xmlSyncChanges) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	for {
-		tok, err := d.Token()
-		if err != nil {
+	return eachChild(d, func(t xml.StartElement) error {
+		kind, ok := changeKindNames[t.Name.Local]
+		if !ok {
+			return d.Skip()
+		}
+		var c struct {
+			ItemID       ItemID           `xml:"ItemId"` // Delete and ReadFlagChange
+			CalendarItem *xmlCalendarItem `xml:"CalendarItem"`
+			Other        []struct {
+				ItemID ItemID `xml:"ItemId"`
+			} `xml:",any"` // Create/Update of any other item type
+		}
+		if err := d.DecodeElement(&c, &t); err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return nil
-		case xml.StartElement:
-			kind, ok := changeKindNames[t.Name.Local]
-			if !ok {
-				if err := d.Skip(); err != nil {
-					return err
-				}
-				continue
-			}
-			var c struct {
-				ItemID       ItemID           `xml:"ItemId"` // Delete and ReadFlagChange
-				CalendarItem *xmlCalendarItem `xml:"CalendarItem"`
-				Other        []struct {
-					ItemID ItemID `xml:"ItemId"`
-				} `xml:",any"` // Create/Update of any other item type
-			}
-			if err := d.DecodeElement(&c, &t); err != nil {
-				return err
-			}
-			ch := ItemChange{Kind: kind, ItemID: c.ItemID}
-			switch {
-			case c.CalendarItem != nil:
-				ci := c.CalendarItem.toCalendarItem()
-				ch.Item, ch.ItemID = &ci, ci.ItemID
-			case ch.ItemID.ID == "" && len(c.Other) > 0:
-				ch.ItemID = c.Other[0].ItemID
-			}
-			x.List = append(x.List, ch)
+		ch := ItemChange{Kind: kind, ItemID: c.ItemID}
+		switch {
+		case c.CalendarItem != nil:
+			ci := c.CalendarItem.toCalendarItem()
+			ch.Item, ch.ItemID = &ci, ci.ItemID
+		case ch.ItemID.ID == "" && len(c.Other) > 0:
+			ch.ItemID = c.Other[0].ItemID
 		}
-	}
+		x.List = append(x.List, ch)
+		return nil
+	})
 }
 
 // SyncFolderItemsRequest asks for the changes in a folder since SyncState.

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/Azure/go-ntlmssp"
 	"github.com/roomboard/roomboard/ews"
 )
 
@@ -129,6 +130,11 @@ func (c *Client) Discover(ctx context.Context, email string) (*Result, error) {
 		return nil, fmt.Errorf("autodiscover: %w", err)
 	}
 	r := &run{c: c, hc: c.httpClient(), emails: map[string]bool{}}
+	if c.HTTPClient == nil {
+		// The transport is this call's own; idle connections left in
+		// it would linger, with their goroutines, until its timeout.
+		defer closeIdle(r.hc.Transport)
+	}
 	res, err := r.discover(ctx, addr, domain)
 	if err != nil {
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
@@ -151,6 +157,18 @@ func (c *Client) httpClient() *http.Client {
 	// follow them on its own.
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &hc
+}
+
+// closeIdle closes the idle connections of a transport made by ews.New,
+// which wraps it for NTLM in a negotiator that does not pass
+// CloseIdleConnections on.
+func closeIdle(rt http.RoundTripper) {
+	if n, ok := rt.(ntlmssp.Negotiator); ok {
+		rt = n.RoundTripper
+	}
+	if c, ok := rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // run is the state of one Discover call.

@@ -39,7 +39,9 @@ func (t legacyZoneTime) transition(y int) time.Time {
 	m := time.Month(t.Month)
 	first := time.Date(y, m, 1, hh, mm, ss, 0, time.UTC)
 	d := first.AddDate(0, 0, (int(wd)-int(first.Weekday())+7)%7)
-	for i := 1; i < t.DayOrder; i++ {
+	// DayOrder is 1..4, or 5 for the last such day; a larger value from a
+	// request means the last one too, without counting up to it.
+	for i := 1; i < min(t.DayOrder, 5); i++ {
 		if n := d.AddDate(0, 0, 7); n.Month() == m {
 			d = n
 		}
@@ -128,16 +130,22 @@ type freeBusyView struct {
 	Events *struct {
 		Event []calendarEvent `xml:"t:CalendarEvent"`
 	} `xml:"t:CalendarEventArray,omitempty"`
-	WorkingHours *struct {
-		TimeZone wireLegacyZone `xml:"t:TimeZone"`
-		Periods  struct {
-			Period []struct {
-				DayOfWeek string `xml:"t:DayOfWeek"`
-				Start     int    `xml:"t:StartTimeInMinutes"`
-				End       int    `xml:"t:EndTimeInMinutes"`
-			} `xml:"t:WorkingPeriod"`
-		} `xml:"t:WorkingPeriodArray"`
-	} `xml:"t:WorkingHours,omitempty"`
+	WorkingHours *workingHours `xml:"t:WorkingHours,omitempty"`
+}
+
+// workingHours is t:WorkingHours.
+type workingHours struct {
+	TimeZone wireLegacyZone `xml:"t:TimeZone"`
+	Periods  struct {
+		Period []workingPeriod `xml:"t:WorkingPeriod"`
+	} `xml:"t:WorkingPeriodArray"`
+}
+
+// workingPeriod is t:WorkingPeriod.
+type workingPeriod struct {
+	DayOfWeek string `xml:"t:DayOfWeek"`
+	Start     int    `xml:"t:StartTimeInMinutes"`
+	End       int    `xml:"t:EndTimeInMinutes"`
 }
 
 type calendarEvent struct {
@@ -321,21 +329,9 @@ func (s *Server) freeBusy(m, acting *mailbox, start, end time.Time, interval int
 			fb.Events.Event = append(fb.Events.Event, ce)
 		}
 		if !group {
-			fb.WorkingHours = &struct {
-				TimeZone wireLegacyZone `xml:"t:TimeZone"`
-				Periods  struct {
-					Period []struct {
-						DayOfWeek string `xml:"t:DayOfWeek"`
-						Start     int    `xml:"t:StartTimeInMinutes"`
-						End       int    `xml:"t:EndTimeInMinutes"`
-					} `xml:"t:WorkingPeriod"`
-				} `xml:"t:WorkingPeriodArray"`
-			}{TimeZone: legacyZoneOf(m.loc).wire()}
-			fb.WorkingHours.Periods.Period = append(fb.WorkingHours.Periods.Period, struct {
-				DayOfWeek string `xml:"t:DayOfWeek"`
-				Start     int    `xml:"t:StartTimeInMinutes"`
-				End       int    `xml:"t:EndTimeInMinutes"`
-			}{"Monday Tuesday Wednesday Thursday Friday", 8 * 60, 17 * 60})
+			fb.WorkingHours = &workingHours{TimeZone: legacyZoneOf(m.loc).wire()}
+			fb.WorkingHours.Periods.Period = append(fb.WorkingHours.Periods.Period,
+				workingPeriod{"Monday Tuesday Wednesday Thursday Friday", 8 * 60, 17 * 60})
 		}
 	}
 	return fb

@@ -41,6 +41,11 @@ const (
 	// subscription that falls further behind is dropped, and its client
 	// sees ErrorSubscriptionNotFound and must re-subscribe and resync.
 	maxQueuedEvents = 5000
+	// maxSubscriptionsPerMailbox is EWSMaxSubscriptions of Exchange
+	// 2013 and later on premises, counted against the watched mailbox.
+	// Without it every Subscribe would add state (and, for push, a
+	// goroutine) without bound.
+	maxSubscriptionsPerMailbox = 5000
 	// streamingOrphanLifetime is how long a streaming subscription
 	// survives without a GetStreamingEvents connection serving it.
 	streamingOrphanLifetime = 30 * time.Minute
@@ -237,6 +242,17 @@ func (sm *subscriptions) sweepLocked(now time.Time) {
 			sm.removeLocked(sub, true)
 		}
 	}
+}
+
+// countLocked returns how many subscriptions watch mailbox.
+func (sm *subscriptions) countLocked(mailbox string) int {
+	n := 0
+	for _, sub := range sm.byID {
+		if sub.mailbox == mailbox {
+			n++
+		}
+	}
+	return n
 }
 
 // lookupLocked returns the live subscription id, or nil.
@@ -619,6 +635,12 @@ func (s *Server) subscribe(_ context.Context, w http.ResponseWriter, req *reques
 
 	sm := s.subs
 	sm.mu.Lock()
+	sm.sweepLocked(sm.now())
+	if sm.countLocked(owner) >= maxSubscriptionsPerMailbox {
+		sm.mu.Unlock()
+		s.mu.Unlock()
+		return fail("ErrorExceededSubscriptionCount")
+	}
 	start := sm.seq
 	if spec.Watermark != nil {
 		seq, ok := sm.parseWatermarkLocked(*spec.Watermark)
