@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -179,7 +180,17 @@ func backOffFrom(values map[string]string) time.Duration {
 	if err != nil || ms <= 0 {
 		return 0
 	}
-	return time.Duration(ms) * time.Millisecond
+	return saturatingDuration(ms, time.Millisecond)
+}
+
+// saturatingDuration returns n units, or the longest Duration when that
+// does not fit: a hint wrapped around to a short pause would make the
+// client hammer the server that asked it to wait. n must be positive.
+func saturatingDuration(n int64, unit time.Duration) time.Duration {
+	if n > math.MaxInt64/int64(unit) {
+		return math.MaxInt64
+	}
+	return time.Duration(n) * unit
 }
 
 // wrapOp prefixes a per-message error with the operation, once.

@@ -275,14 +275,9 @@ func (r *run) follow(ctx context.Context, email, u string, m Method, redirected 
 			loc = ans.redirectURL
 		}
 		if loc != "" {
-			next, err := r.redirectTo(u, loc)
-			if err != nil {
-				var le *RedirectLimitError
-				if errors.As(err, &le) {
-					return nil, err
-				}
-				r.fail(u, err)
-				return nil, nil
+			next, err := r.redirectOrFail(u, loc)
+			if next == "" {
+				return nil, err
 			}
 			u, redirected = next, true
 			continue
@@ -329,14 +324,9 @@ func (r *run) probe(ctx context.Context, email, u string) (*outcome, error) {
 		r.fail(u, fmt.Errorf("no redirect (http %d)", res.StatusCode))
 		return nil, nil
 	}
-	next, err := r.redirectTo(u, loc)
-	if err != nil {
-		var le *RedirectLimitError
-		if errors.As(err, &le) {
-			return nil, err
-		}
-		r.fail(u, err)
-		return nil, nil
+	next, err := r.redirectOrFail(u, loc)
+	if next == "" {
+		return nil, err
 	}
 	for _, ep := range variants(next) {
 		out, err := r.follow(ctx, email, ep.URL, ep.Method, true)
@@ -376,6 +366,22 @@ func (r *run) redirectTo(base, loc string) (string, error) {
 	}
 	if err := r.count(next); err != nil {
 		return "", err
+	}
+	return next, nil
+}
+
+// redirectOrFail validates a redirect from u to loc. A bad redirect fails
+// only endpoint u and returns "" and nil; reaching the redirect limit
+// returns "" and the error that ends discovery.
+func (r *run) redirectOrFail(u, loc string) (string, error) {
+	next, err := r.redirectTo(u, loc)
+	if err != nil {
+		var le *RedirectLimitError
+		if errors.As(err, &le) {
+			return "", err
+		}
+		r.fail(u, err)
+		return "", nil
 	}
 	return next, nil
 }
