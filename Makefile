@@ -7,12 +7,14 @@ BIN     ?= roomboard
 export LANG := en_US.UTF-8
 
 # Debian packages the tests need: schema validation (xmllint), the NTLM front
-# end (Apache + mod_auth_gssapi + gss-ntlmssp) and a third-party EWS client.
-APT_TEST := libxml2-utils xsltproc apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-exchangelib ca-certificates
+# end (Apache + mod_auth_gssapi + gss-ntlmssp), a third-party EWS client, and
+# a third-party iCalendar parser.
+APT_TEST := libxml2-utils xsltproc apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-exchangelib \
+	python3-icalendar ca-certificates
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps build test test-short bench lint fuzz demo simulate ntlm-start ntlm-stop clean
+.PHONY: help deps npm-deps build test test-short bench lint fuzz demo simulate ntlm-start ntlm-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,7 +29,10 @@ deps: ## install the Debian packages the build and tests need (skips what is pre
 build: ## build ./roomboard
 	$(GO) build -o $(BIN) .
 
-test: deps ntlm-start ## run every test (installs and starts what the tests need)
+npm-deps: ## install the npm packages the tests need (ical.js, from the committed lockfile)
+	npm ci --prefix core/ics/testdata --no-audit --no-fund
+
+test: deps npm-deps ntlm-start ## run every test (installs and starts what the tests need)
 	CI=$${CI:-1} $(GO) test -race -count=1 ./...
 
 test-short: ## run the tests without installing anything (NTLM/exchangelib tests skip if absent)
