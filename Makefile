@@ -8,9 +8,9 @@ export LANG := en_US.UTF-8
 
 # Debian packages the tests need: schema validation (xmllint), the NTLM front
 # end (Apache + mod_auth_gssapi + gss-ntlmssp), a third-party EWS client, and
-# a third-party iCalendar parser.
+# a third-party iCalendar parser, and a real Secret Service (gnome-keyring).
 APT_TEST := libxml2-utils xsltproc apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-exchangelib \
-	python3-icalendar ca-certificates
+	python3-icalendar gnome-keyring dbus ca-certificates
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -33,6 +33,9 @@ npm-deps: ## install the npm packages the tests need (ical.js, from the committe
 	npm ci --prefix core/ics/testdata --no-audit --no-fund
 
 test: deps npm-deps ntlm-start ## run every test (installs and starts what the tests need)
+	@# The OS keyring test needs a session bus and an unlocked gnome-keyring;
+	@# the wrapper starts both and throws them away afterwards.
+	ROOMBOARD_KEYRING_REAL=1 dbus-run-session -- scripts/with-keyring.sh $(GO) test -count=1 -run SecretService ./platform/keyring
 	CI=$${CI:-1} $(GO) test -race -count=1 ./...
 
 test-short: ## run the tests without installing anything (NTLM/exchangelib tests skip if absent)
