@@ -123,6 +123,19 @@ func TestMaskPolicy(t *testing.T) {
 	}
 	private := base
 	private.Private = true
+	withOrgAttendee := base
+	withOrgAttendee.Attendees = []Attendee{
+		{Name: "Jürg Müller", Email: "JUERG.MUELLER@example.ch", Response: ResponseAccepted}, // matched by address
+		{Name: "王小明", Email: "wang@example.tw", Response: ResponseAccepted},
+		{Name: "J. Müller (Sekretariat)", Response: ResponseOrganizer}, // matched by role
+	}
+	rewritten := base
+	rewritten.Subject = "Jürg Müller"
+	prefixed := base
+	prefixed.Subject = "jürg müller Budget 2027 – Geschäftsleitung"
+	lookalike := base
+	lookalike.Organizer = Mailbox{Name: "Anna", Email: "anna@example.de"}
+	lookalike.Subject = "Annabelle's review"
 
 	tests := []struct {
 		name string
@@ -141,6 +154,28 @@ func TestMaskPolicy(t *testing.T) {
 		}()},
 		{"hidden field already empty still marks Masked", Booking{ID: "e"}, Policy{HideSubject: true}, Booking{ID: "e", Masked: true}},
 		{"private, no policy", private, Policy{}, Booking{ID: "b1", Start: base.Start, End: base.End, Private: true, Masked: true}},
+		{"hide organizer: also their attendee entry", withOrgAttendee, Policy{HideOrganizer: true}, func() Booking {
+			b := withOrgAttendee
+			b.Organizer, b.Masked = Mailbox{}, true
+			b.Attendees = []Attendee{{Name: "王小明", Email: "wang@example.tw", Response: ResponseAccepted}}
+			return b
+		}()},
+		{"hide organizer: Exchange's default subject (the organizer's name)", rewritten, Policy{HideOrganizer: true}, func() Booking {
+			b := rewritten
+			b.Subject, b.Organizer, b.Masked = "", Mailbox{}, true
+			return b
+		}()},
+		{"hide organizer: AddOrganizerToSubject prefix cut", prefixed, Policy{HideOrganizer: true}, func() Booking {
+			b := prefixed
+			b.Subject, b.Organizer, b.Masked = "Budget 2027 – Geschäftsleitung", Mailbox{}, true
+			return b
+		}()},
+		{"hide organizer: a subject that merely starts like the name stays", lookalike, Policy{HideOrganizer: true}, func() Booking {
+			b := lookalike
+			b.Organizer, b.Masked = Mailbox{}, true
+			return b
+		}()},
+		{"organizer shown: subject untouched", rewritten, Policy{HideAttendees: true}, func() Booking { b := rewritten; b.Attendees, b.Masked = nil, true; return b }()},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -159,5 +194,30 @@ func TestMaskDoesNotAlias(t *testing.T) {
 	out.Attendees[0].Name = "changed"
 	if in.Attendees[0].Name != "Anna Schäfer" {
 		t.Error("Mask's result shares its attendees with the input")
+	}
+}
+
+func TestCutOrganizer(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		subject, name, rest string
+		ok                  bool
+	}{
+		{"Jürg Müller", "Jürg Müller", "", true},
+		{" JÜRG MÜLLER ", "Jürg Müller", "", true},
+		{"Jürg Müller Quartalsplanung", "Jürg Müller", "Quartalsplanung", true},
+		{"王小明 週會", "王小明", "週會", true},
+		{"王小明週會", "王小明", "", false},
+		{"Annabelle", "Anna", "", false},
+		{"Anna", "Annabelle", "", false},
+		{"", "", "", false},
+		{"Topic", "", "", false},
+		{"\xff\xfe broken", "\xffx", "", false},
+	}
+	for _, tc := range tests {
+		rest, ok := cutOrganizer(tc.subject, tc.name)
+		if rest != tc.rest || ok != tc.ok {
+			t.Errorf("cutOrganizer(%q, %q) = %q, %v; want %q, %v", tc.subject, tc.name, rest, ok, tc.rest, tc.ok)
+		}
 	}
 }

@@ -136,12 +136,13 @@ func DetectProcessingDefaults(r Room, roomCopies, organizerCopies []Booking) []F
 		if haveOrg && strings.TrimSpace(oc.Subject) == subj {
 			continue // the organizer really called it that
 		}
+		rest, named := cutOrganizer(subj, name)
 		switch {
 		case subj == "":
 			add(kinds[SubjectDeleted], b.ID, haveOrg)
-		case strings.EqualFold(subj, name):
+		case named && rest == "":
 			add(kinds[SubjectReplaced], b.ID, haveOrg)
-		case len(subj) > len(name) && strings.EqualFold(subj[:len(name)], name) && subj[len(name)] == ' ':
+		case named:
 			add(kinds[OrganizerPrefixed], b.ID, haveOrg)
 		}
 	}
