@@ -35,13 +35,16 @@ type command struct {
 
 // env is what a command may touch; tests swap the writers.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 }
 
 // commands lists the subcommands in the order `roomboard -h` prints them.
 // A subcommand is listed only once it works.
 var commands = []command{
+	{"config", "edit integrations and their scope; secrets go into the OS keyring", runConfig},
 	{"demo", "start the Exchange simulator and walk through it with the EWS client", runDemo},
+	{"export", "export room calendars from the cache as iCalendar or CSV", runExport},
 	{"simulate", "run the Exchange (EWS) simulator", runSimulate},
 	{"version", "print the version", runVersion},
 }
@@ -55,7 +58,7 @@ func (e usageError) Error() string { return e.msg }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	code := run(ctx, &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
