@@ -1,0 +1,286 @@
+// Package ewssource implements syncer.Source over Exchange Web Services
+// (package ews): room discovery through room lists and the directory,
+// calendar reads (CalendarView for a full sync, SyncFolderItems for
+// changes), notifications (streaming, then pull) and write-back as the
+// booking delegate.
+//
+// It is the only core package that imports ews. Every ews error leaves it
+// classified into syncer's sentinels ([syncer.ErrInvalidSyncState],
+// [syncer.BackOffError], [syncer.ErrTransient], ...), so the engine never
+// parses protocol codes.
+//
+// It deliberately does not retry, sleep between requests or keep any
+// cache: retry policy and concurrency limits belong to core/syncer, and the
+// cache is core/store.
+package ewssource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+	"time"
+
+	"github.com/roomboard/roomboard/core/room"
+	"github.com/roomboard/roomboard/core/store"
+	"github.com/roomboard/roomboard/core/syncer"
+	"github.com/roomboard/roomboard/ews"
+)
+
+// Options configure a Source.
+type Options struct {
+	// Impersonation makes requests act as each room mailbox
+	// (ApplicationImpersonation); otherwise the service account reads the
+	// rooms' calendars through delegate access.
+	Impersonation bool
+	// Delegate is the mailbox bookings are made in; empty means the
+	// service account's own calendar.
+	Delegate string
+	// RoomQueries are the directory (FindPeople) searches that find rooms
+	// outside every room list; Exchange cannot browse the whole directory.
+	// Empty means {"room"}.
+	RoomQueries []string
+	// StreamTimeout is how long one streaming connection stays open before
+	// it is re-opened; Exchange allows at most 30 minutes. Zero means 25.
+	StreamTimeout time.Duration
+	// PullInterval is how often pull subscriptions are read when
+	// streaming does not work. Zero means 30 s.
+	PullInterval time.Duration
+	// GroupSize is the number of subscriptions per streaming connection,
+	// at most 200 (zero means 200).
+	GroupSize int
+	// Logf receives diagnostics; nil means log.Printf.
+	Logf func(format string, args ...any)
+}
+
+// Source is a syncer.Source over one EWS service account.
+type Source struct {
+	c    *ews.Client
+	opts Options
+}
+
+var _ syncer.Source = (*Source)(nil)
+
+// MaxGroupSize is Exchange's limit of subscriptions per streaming
+// connection.
+const MaxGroupSize = 200
+
+// New returns a Source using c, which carries the service account's
+// credentials.
+func New(c *ews.Client, opts Options) *Source {
+	if len(opts.RoomQueries) == 0 {
+		opts.RoomQueries = []string{"room"}
+	}
+	if opts.StreamTimeout <= 0 || opts.StreamTimeout > 30*time.Minute {
+		opts.StreamTimeout = 25 * time.Minute
+	}
+	if opts.PullInterval <= 0 {
+		opts.PullInterval = 30 * time.Second
+	}
+	if opts.GroupSize <= 0 || opts.GroupSize > MaxGroupSize {
+		opts.GroupSize = MaxGroupSize
+	}
+	if opts.Logf == nil {
+		opts.Logf = log.Printf
+	}
+	opts.Delegate = strings.ToLower(opts.Delegate)
+	return &Source{c: c, opts: opts}
+}
+
+// calendar returns the client and folder that reach mailbox m's calendar.
+func (s *Source) calendar(m string) (*ews.Client, ews.FolderID) {
+	if s.opts.Impersonation {
+		return s.c.Impersonating(m), ews.CalendarOf("")
+	}
+	return s.c, ews.CalendarOf(m)
+}
+
+// classify maps an ews error to syncer's sentinels, keeping the original
+// in the chain for messages.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	switch ews.Code(err) {
+	case "ErrorInvalidSyncStateData", "ErrorInvalidSyncStateDataInvalid":
+		return fmt.Errorf("%w: %w", syncer.ErrInvalidSyncState, err)
+	case "ErrorItemNotFound", "ErrorNonExistentMailbox", "ErrorMailboxNotFound":
+		return fmt.Errorf("%w: %w", syncer.ErrNotFound, err)
+	}
+	if d, ok := ews.BackOff(err); ok {
+		return &syncer.BackOffError{Delay: d, Err: err}
+	}
+	if ews.IsTransient(err) {
+		return fmt.Errorf("%w: %w", syncer.ErrTransient, err)
+	}
+	return err
+}
+
+// detailFields are what GetItem adds to a CalendarView: the organizer's
+// address and the attendees, which FindItem cannot return.
+var detailFields = []string{"calendar:Organizer", "calendar:RequiredAttendees", "calendar:OptionalAttendees", "calendar:UID"}
+
+// getItemBatch is the GetItem batch size Exchange handles within its
+// one-minute batch budget.
+const getItemBatch = 100
+
+// FullSync implements syncer.Source: it takes a SyncFolderItems token
+// first, then reads the window through a CalendarView, so a change racing
+// the read is reported again by the next Changes rather than lost.
+func (s *Source) FullSync(ctx context.Context, mailbox string, w store.Window) (syncer.Snapshot, error) {
+	c, folder := s.calendar(mailbox)
+	token := ""
+	for {
+		res, err := c.SyncFolderItems(ctx, &ews.SyncFolderItemsRequest{Folder: folder, SyncState: token, MaxChanges: ews.MaxSyncChanges, Shape: ews.IdOnly})
+		if err != nil {
+			return syncer.Snapshot{}, classify(err)
+		}
+		token = res.SyncState
+		if res.IncludesLastItemInRange {
+			break
+		}
+	}
+	bs, err := s.view(ctx, mailbox, w)
+	if err != nil {
+		return syncer.Snapshot{}, err
+	}
+	return syncer.Snapshot{Bookings: bs, Token: token}, nil
+}
+
+// view reads mailbox's bookings over w, series expanded, with organizer
+// addresses and attendees.
+func (s *Source) view(ctx context.Context, mailbox string, w store.Window) ([]room.Booking, error) {
+	c, folder := s.calendar(mailbox)
+	res, err := c.FindItem(ctx, &ews.FindItemRequest{Folder: folder, CalendarView: &ews.CalendarView{Start: w.Start, End: w.End},
+		Shape: ews.IdOnly, Fields: ews.CalendarViewFields})
+	if err != nil {
+		return nil, classify(err)
+	}
+	items := res.Items
+	for lo := 0; lo < len(items); lo += getItemBatch {
+		hi := min(lo+getItemBatch, len(items))
+		ids := make([]ews.ItemID, 0, hi-lo)
+		for _, it := range items[lo:hi] {
+			ids = append(ids, it.ItemID)
+		}
+		got, err := c.GetItem(ctx, ids, ews.IdOnly, detailFields)
+		if err != nil {
+			return nil, classify(err)
+		}
+		for i, g := range got {
+			if g.Err != nil {
+				// Deleted since the view was read: the next Changes
+				// reports the deletion; keep what the view said.
+				continue
+			}
+			it := &items[lo+i]
+			it.Organizer = g.Item.Organizer
+			it.RequiredAttendees, it.OptionalAttendees = g.Item.RequiredAttendees, g.Item.OptionalAttendees
+			if it.UID == "" {
+				it.UID = g.Item.UID
+			}
+		}
+	}
+	out := make([]room.Booking, 0, len(items))
+	for _, it := range items {
+		out = append(out, toBooking(mailbox, it))
+	}
+	return out, nil
+}
+
+// Changes implements syncer.Source. Single meetings arrive as item
+// changes. A recurring master or a deletion (which names only an item ID,
+// perhaps a series') cannot be mapped to occurrences item by item, so the
+// window is read again and returned as Delta.Replace.
+func (s *Source) Changes(ctx context.Context, mailbox, token string, w store.Window) (syncer.Delta, error) {
+	c, folder := s.calendar(mailbox)
+	var d syncer.Delta
+	replace := false
+	for {
+		res, err := c.SyncFolderItems(ctx, &ews.SyncFolderItemsRequest{Folder: folder, SyncState: token, MaxChanges: ews.MaxSyncChanges,
+			Shape: ews.IdOnly, Fields: ews.CalendarFields})
+		if err != nil {
+			return syncer.Delta{}, classify(err)
+		}
+		token = res.SyncState
+		for _, ch := range res.Changes {
+			switch ch.Kind {
+			case ews.ChangeCreate, ews.ChangeUpdate:
+				if ch.Item == nil {
+					continue // not a calendar item
+				}
+				if ch.Item.CalendarItemType == "RecurringMaster" || ch.Item.Recurrence != nil {
+					replace = true
+					continue
+				}
+				op := store.OpUpdate
+				if ch.Kind == ews.ChangeCreate {
+					op = store.OpCreate
+				}
+				d.Changes = append(d.Changes, store.Change{Op: op, Booking: toBooking(mailbox, *ch.Item)})
+			case ews.ChangeDelete:
+				replace = true
+				d.Changes = append(d.Changes, store.Change{Op: store.OpDelete, Booking: room.Booking{RoomID: mailbox, SourceID: ch.ItemID.ID}})
+			}
+		}
+		d.Token = token
+		if res.IncludesLastItemInRange {
+			break
+		}
+		if !replace {
+			d.More = true
+			return d, nil
+		}
+	}
+	if replace {
+		bs, err := s.view(ctx, mailbox, w)
+		if err != nil {
+			return syncer.Delta{}, err
+		}
+		d.Replace, d.Changes = bs, nil
+	}
+	return d, nil
+}
+
+var responses = map[string]room.Response{
+	"Unknown": room.ResponseUnknown, "NoResponseReceived": room.ResponseNone, "Accept": room.ResponseAccepted,
+	"Tentative": room.ResponseTentative, "Decline": room.ResponseDeclined, "Organizer": room.ResponseOrganizer,
+}
+
+// toBooking maps a room's copy of a calendar item.
+func toBooking(mailbox string, it ews.CalendarItem) room.Booking {
+	b := room.Booking{
+		RoomID:           mailbox,
+		SourceID:         it.ItemID.ID,
+		ChangeKey:        it.ItemID.ChangeKey,
+		ICalUID:          it.UID,
+		Subject:          it.Subject,
+		Organizer:        room.Mailbox{Name: it.Organizer.Name, Email: strings.ToLower(it.Organizer.EmailAddress)},
+		Start:            it.Start.UTC(),
+		End:              it.End.UTC(),
+		AllDay:           it.IsAllDayEvent,
+		Private:          it.Sensitivity == "Private" || it.Sensitivity == "Confidential",
+		Cancelled:        it.IsCancelled,
+		Location:         it.Location,
+		OnlineMeetingURL: it.JoinOnlineMeetingURL,
+		Updated:          it.LastModifiedTime.UTC(),
+	}
+	switch it.CalendarItemType {
+	case "Occurrence", "Exception", "RecurringMaster":
+		b.Recurring, b.SeriesID = true, it.UID
+	}
+	for _, l := range [][]ews.Attendee{it.RequiredAttendees, it.OptionalAttendees} {
+		for _, a := range l {
+			b.Attendees = append(b.Attendees, room.Attendee{Name: a.Mailbox.Name, Email: strings.ToLower(a.Mailbox.EmailAddress),
+				Response: responses[a.ResponseType]})
+		}
+	}
+	if it.LastModifiedTime.IsZero() {
+		b.Updated = time.Time{}
+	}
+	return b
+}
