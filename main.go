@@ -46,6 +46,7 @@ var commands = []command{
 	{"demo", "start the Exchange simulator and walk through it with the EWS client", runDemo},
 	{"export", "export room calendars from the cache as iCalendar or CSV", runExport},
 	{"simulate", "run the Exchange (EWS) simulator", runSimulate},
+	{"sync", "sync the integrations' rooms and bookings from Exchange into the local cache", runSync},
 	{"version", "print the version", runVersion},
 }
 

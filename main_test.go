@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -106,10 +107,26 @@ func TestDemoWalkThrough(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("demo exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"Started the Exchange simulator", "Exchange 15.2", "Room lists (", "Rooms in ", "Today in "} {
+	for _, want := range []string{"Started the Exchange simulator", "Exchange 15.2", "Room lists (", "Rooms in ", "Today in ",
+		"Mailboxes:              30 ok, 0 failed", "ROOM", "STATUS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("walk-through lacks %q:\n%s", want, out)
 		}
+	}
+	// The board lists a room of the simulator with a status word.
+	_, board, ok := strings.Cut(out, "Rooms at ")
+	if !ok {
+		t.Fatalf("no board after the sync:\n%s", out)
+	}
+	firstRoom := ewstest.New(ewstest.Options{Rooms: 30, Seed: 1}).Rooms()[0].Name
+	var line string
+	for _, l := range strings.Split(board, "\n") {
+		if strings.HasPrefix(l, firstRoom+" ") {
+			line = l
+		}
+	}
+	if !regexp.MustCompile(`  (FREE|BUSY|STARTING SOON|ENDING SOON|CHECK IN)  +(free|busy) until `).MatchString(line) {
+		t.Errorf("board line of %s = %q, want a status and until when:\n%s", firstRoom, line, board)
 	}
 }
 
