@@ -895,17 +895,8 @@ func runIntegrationTest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if in.Kind != config.KindEWS || in.EWS == nil {
-		return fmt.Errorf("testing %s integrations is not available yet; it arrives with the Microsoft Graph source", in.Kind)
-	}
-	if in.EWS.ServerURL == "" {
-		return fmt.Errorf("integration %q finds its server through Autodiscover, which 'test' does not do yet; set -url with 'integration add -replace'", in.ID)
-	}
-	password, err := keyring.New().Get(ctx, config.SecretKey(in.ID, config.SecretPassword))
-	switch {
-	case config.IsSecretNotFound(err):
-		return fmt.Errorf("the service account password of %q is not in the OS keyring; store it with 'roomboard config integration add -replace -id %s ...'", in.ID, in.ID)
-	case err != nil:
+	password, err := ewsPassword(ctx, in, "testing")
+	if err != nil {
 		return err
 	}
 	tctx, cancel := context.WithTimeout(ctx, *timeout)

@@ -167,20 +167,31 @@ func pickIntegration(c *config.Config, path string, exists bool, id string) (*co
 // ewsClientFor builds the EWS client of integration in with its secret
 // from the OS keyring, the way 'config integration test' connects.
 func ewsClientFor(ctx context.Context, in *config.Integration) (*ews.Client, error) {
+	password, err := ewsPassword(ctx, in, "syncing")
+	if err != nil {
+		return nil, err
+	}
+	return newEWSClient(in.EWS, password)
+}
+
+// ewsPassword checks that in is an EWS integration this build can reach
+// and reads its service-account password from the OS keyring. what names
+// the action ("syncing", "testing") in the error.
+func ewsPassword(ctx context.Context, in *config.Integration, what string) (string, error) {
 	if in.Kind != config.KindEWS || in.EWS == nil {
-		return nil, fmt.Errorf("syncing %s integrations is not available yet; it arrives with the Microsoft Graph source", in.Kind)
+		return "", fmt.Errorf("%s %s integrations is not available yet; it arrives with the Microsoft Graph source", what, in.Kind)
 	}
 	if in.EWS.ServerURL == "" {
-		return nil, fmt.Errorf("integration %q finds its server through Autodiscover, which is not supported here yet; set -url with 'roomboard config integration add -replace'", in.ID)
+		return "", fmt.Errorf("integration %q finds its server through Autodiscover, which %s does not do yet; set -url with 'roomboard config integration add -replace'", in.ID, what)
 	}
 	password, err := keyring.New().Get(ctx, config.SecretKey(in.ID, config.SecretPassword))
 	switch {
 	case config.IsSecretNotFound(err):
-		return nil, fmt.Errorf("the service account password of %q is not in the OS keyring; store it with 'roomboard config integration add -replace -id %s ...'", in.ID, in.ID)
+		return "", fmt.Errorf("the service account password of %q is not in the OS keyring; store it with 'roomboard config integration add -replace -id %s ...'", in.ID, in.ID)
 	case err != nil:
-		return nil, err
+		return "", err
 	}
-	return newEWSClient(in.EWS, password)
+	return password, nil
 }
 
 // countRequests makes c count the HTTP requests it sends to Exchange.
