@@ -375,12 +375,15 @@ func expectDirectory(sim *ewstest.Server) directoryWant {
 	return w
 }
 
-// freeHour returns the first whole hour at or after from in which room has
-// nothing booked.
+// freeHour returns the first whole hour at or after from from which room has
+// nothing booked for the next 90 minutes.
 func freeHour(sim *ewstest.Server, room string, from time.Time) time.Time {
 	t := from.Truncate(time.Hour)
 	for i := 0; i < 24*14; i++ {
-		if len(sim.Truth(room, t, t.Add(time.Hour))) == 0 {
+		// The script later extends the meeting to 90 minutes; the room
+		// would decline that update if the extra half hour were taken,
+		// so the whole span must be free.
+		if len(sim.Truth(room, t, t.Add(90*time.Minute))) == 0 {
 			return t
 		}
 		t = t.Add(time.Hour)
