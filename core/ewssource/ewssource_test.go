@@ -457,6 +457,8 @@ func TestPropertyFaultsThenTruth(t *testing.T) {
 	for seed := range int64(3) {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			r := newRig(t, ewstest.Options{Seed: 20 + seed, Rooms: 5}, ewssource.Options{Impersonation: true},
+				// No polling: notifications alone must bring the cache back in
+				// step after every fault.
 				syncer.Options{PollInterval: time.Hour})
 			rng := rand.New(rand.NewPCG(uint64(seed), 99))
 			r.start(t)

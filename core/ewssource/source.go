@@ -129,8 +129,8 @@ var detailFields = []string{"calendar:Organizer", "calendar:RequiredAttendees", 
 const getItemBatch = 100
 
 // FullSync implements syncer.Source: it takes a SyncFolderItems token
-// first, then reads the window through a CalendarView, so a change racing
-// the read is reported again by the next Changes rather than lost.
+// for the whole folder, then reads the window consistently with it (see
+// [Source.reconcile]).
 func (s *Source) FullSync(ctx context.Context, mailbox string, w store.Window) (syncer.Snapshot, error) {
 	c, folder := s.calendar(mailbox)
 	token := ""
@@ -144,23 +144,69 @@ func (s *Source) FullSync(ctx context.Context, mailbox string, w store.Window) (
 			break
 		}
 	}
-	bs, err := s.view(ctx, mailbox, w)
+	bs, token, err := s.reconcile(ctx, mailbox, w, token)
 	if err != nil {
 		return syncer.Snapshot{}, err
 	}
 	return syncer.Snapshot{Bookings: bs, Token: token}, nil
 }
 
-// view reads mailbox's bookings over w, series expanded, with organizer
-// addresses and attendees.
-func (s *Source) view(ctx context.Context, mailbox string, w store.Window) ([]room.Booking, error) {
+// reconcileRounds bounds how often reconcile reads the window again
+// because a series changed while it was reading.
+const reconcileRounds = 3
+
+// reconcile reads the window and returns it with a sync token that
+// accounts for every booking returned, given token, a state taken before.
+//
+// Reading the window (FindItem) and taking a token cannot be one atomic
+// step, and their order matters: Exchange reports a deletion only for
+// items the token already knows. A meeting created after token, read by
+// the view and cancelled before the next sync would otherwise stay in the
+// cache for good. So after the view, reconcile catches the token up
+// (SyncFolderItems), and only then asks GetItem for the details of what
+// the view returned: what GetItem no longer finds is dropped, and what it
+// finds was alive at the new token, so the token knows it and will report
+// its deletion. Single-item changes between the view and the catch-up are
+// applied on top; a series that changed in that time means the view is
+// read again.
+func (s *Source) reconcile(ctx context.Context, mailbox string, w store.Window, token string) ([]room.Booking, string, error) {
+	for round := 1; ; round++ {
+		items, err := s.findView(ctx, mailbox, w)
+		if err != nil {
+			return nil, "", err
+		}
+		d, series, err := s.syncChanges(ctx, mailbox, token, true)
+		if err != nil {
+			return nil, "", err
+		}
+		token = d.Token
+		if series && round < reconcileRounds {
+			continue
+		}
+		bs, err := s.details(ctx, mailbox, items)
+		if err != nil {
+			return nil, "", err
+		}
+		return overlay(bs, d.Changes, w), token, nil
+	}
+}
+
+// findView reads mailbox's calendar over w, series expanded.
+func (s *Source) findView(ctx context.Context, mailbox string, w store.Window) ([]ews.CalendarItem, error) {
 	c, folder := s.calendar(mailbox)
 	res, err := c.FindItem(ctx, &ews.FindItemRequest{Folder: folder, CalendarView: &ews.CalendarView{Start: w.Start, End: w.End},
 		Shape: ews.IdOnly, Fields: ews.CalendarViewFields})
 	if err != nil {
 		return nil, classify(err)
 	}
-	items := res.Items
+	return res.Items, nil
+}
+
+// details adds what FindItem cannot return (organizer addresses,
+// attendees) through GetItem, dropping items that no longer exist.
+func (s *Source) details(ctx context.Context, mailbox string, items []ews.CalendarItem) ([]room.Booking, error) {
+	c, _ := s.calendar(mailbox)
+	out := make([]room.Booking, 0, len(items))
 	for lo := 0; lo < len(items); lo += getItemBatch {
 		hi := min(lo+getItemBatch, len(items))
 		ids := make([]ews.ItemID, 0, hi-lo)
@@ -173,38 +219,70 @@ func (s *Source) view(ctx context.Context, mailbox string, w store.Window) ([]ro
 		}
 		for i, g := range got {
 			if g.Err != nil {
-				// Deleted since the view was read: the next Changes
-				// reports the deletion; keep what the view said.
-				continue
+				if errors.Is(classify(g.Err), syncer.ErrNotFound) {
+					continue // deleted since the view was read
+				}
+				return nil, fmt.Errorf("details of %s: %w", ids[i].ID, classify(g.Err))
 			}
-			it := &items[lo+i]
+			it := items[lo+i]
 			it.Organizer = g.Item.Organizer
 			it.RequiredAttendees, it.OptionalAttendees = g.Item.RequiredAttendees, g.Item.OptionalAttendees
 			if it.UID == "" {
 				it.UID = g.Item.UID
 			}
+			out = append(out, toBooking(mailbox, it))
 		}
-	}
-	out := make([]room.Booking, 0, len(items))
-	for _, it := range items {
-		out = append(out, toBooking(mailbox, it))
 	}
 	return out, nil
 }
 
-// Changes implements syncer.Source. Single meetings arrive as item
-// changes. A recurring master or a deletion (which names only an item ID,
-// perhaps a series') cannot be mapped to occurrences item by item, so the
-// window is read again and returned as Delta.Replace.
-func (s *Source) Changes(ctx context.Context, mailbox, token string, w store.Window) (syncer.Delta, error) {
+// overlay applies single-item changes read after the view to its
+// bookings over w.
+func overlay(bs []room.Booking, changes []store.Change, w store.Window) []room.Booking {
+	if len(changes) == 0 {
+		return bs
+	}
+	byID := make(map[string]int, len(bs))
+	for i, b := range bs {
+		byID[b.SourceID] = i
+	}
+	drop := map[string]bool{}
+	for _, ch := range changes {
+		id := ch.Booking.SourceID
+		i, ok := byID[id]
+		switch {
+		case ch.Op == store.OpDelete, !ch.Booking.Start.Before(w.End) || !ch.Booking.End.After(w.Start):
+			drop[id] = true // cancelled, or moved out of the window
+		case ok:
+			bs[i] = ch.Booking
+			delete(drop, id)
+		default:
+			byID[id] = len(bs)
+			bs = append(bs, ch.Booking)
+			delete(drop, id)
+		}
+	}
+	out := bs[:0]
+	for _, b := range bs {
+		if !drop[b.SourceID] {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// syncChanges reads the changes after token. Single meetings come back as
+// changes; series is set when a recurring master changed or anything was
+// deleted (a deletion names only an item ID, perhaps a series'), since
+// neither maps onto occurrences item by item. It stops at a page
+// boundary (Delta.More) once a page is done, unless all is set.
+func (s *Source) syncChanges(ctx context.Context, mailbox, token string, all bool) (d syncer.Delta, series bool, err error) {
 	c, folder := s.calendar(mailbox)
-	var d syncer.Delta
-	replace := false
 	for {
 		res, err := c.SyncFolderItems(ctx, &ews.SyncFolderItemsRequest{Folder: folder, SyncState: token, MaxChanges: ews.MaxSyncChanges,
 			Shape: ews.IdOnly, Fields: ews.CalendarFields})
 		if err != nil {
-			return syncer.Delta{}, classify(err)
+			return syncer.Delta{}, false, classify(err)
 		}
 		token = res.SyncState
 		for _, ch := range res.Changes {
@@ -214,7 +292,7 @@ func (s *Source) Changes(ctx context.Context, mailbox, token string, w store.Win
 					continue // not a calendar item
 				}
 				if ch.Item.CalendarItemType == "RecurringMaster" || ch.Item.Recurrence != nil {
-					replace = true
+					series = true
 					continue
 				}
 				op := store.OpUpdate
@@ -223,27 +301,35 @@ func (s *Source) Changes(ctx context.Context, mailbox, token string, w store.Win
 				}
 				d.Changes = append(d.Changes, store.Change{Op: op, Booking: toBooking(mailbox, *ch.Item)})
 			case ews.ChangeDelete:
-				replace = true
+				series = true
 				d.Changes = append(d.Changes, store.Change{Op: store.OpDelete, Booking: room.Booking{RoomID: mailbox, SourceID: ch.ItemID.ID}})
 			}
 		}
 		d.Token = token
 		if res.IncludesLastItemInRange {
-			break
+			return d, series, nil
 		}
-		if !replace {
+		if !all && !series {
 			d.More = true
-			return d, nil
+			return d, false, nil
 		}
 	}
-	if replace {
-		bs, err := s.view(ctx, mailbox, w)
-		if err != nil {
-			return syncer.Delta{}, err
-		}
-		d.Replace, d.Changes = bs, nil
+}
+
+// Changes implements syncer.Source. Single meetings arrive as item
+// changes, a page at a time. When a series changed or something was
+// deleted, the window is read again, consistently with the new token, and
+// returned as Delta.Replace.
+func (s *Source) Changes(ctx context.Context, mailbox, token string, w store.Window) (syncer.Delta, error) {
+	d, series, err := s.syncChanges(ctx, mailbox, token, false)
+	if err != nil || !series {
+		return d, err
 	}
-	return d, nil
+	bs, next, err := s.reconcile(ctx, mailbox, w, d.Token)
+	if err != nil {
+		return syncer.Delta{}, err
+	}
+	return syncer.Delta{Replace: bs, Token: next}, nil
 }
 
 var responses = map[string]room.Response{

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomboard/roomboard/core/bus"
@@ -61,8 +62,13 @@ type Options struct {
 	// days.
 	Window config.SyncWindow
 	// PollInterval is the last-resort poll of each mailbox, counted from
-	// its last sync.
+	// its last sync, used while no notification channel works.
 	PollInterval time.Duration
+	// SafetyPollInterval replaces PollInterval while notifications work:
+	// a slow poll that bounds how long a lost notification can go
+	// unnoticed without spending Exchange's budget on idle rooms. Zero
+	// means DefaultSafetyPollInterval.
+	SafetyPollInterval time.Duration
 	// Concurrency caps the mailboxes syncing at once through the source's
 	// service account (each sync sends its requests one after another).
 	Concurrency int
@@ -82,6 +88,10 @@ func (o *Options) defaults() {
 	if o.PollInterval <= 0 {
 		o.PollInterval = config.DefaultPollInterval
 	}
+	if o.SafetyPollInterval <= 0 {
+		o.SafetyPollInterval = DefaultSafetyPollInterval
+	}
+	o.SafetyPollInterval = max(o.SafetyPollInterval, o.PollInterval)
 	if o.Concurrency <= 0 {
 		o.Concurrency = config.DefaultConcurrencyPerAccount
 	}
@@ -115,6 +125,23 @@ type Syncer struct {
 
 	mu    sync.Mutex
 	loops map[string]*mailboxLoop // guarded by mu
+
+	// watching is true while the source's Watch runs, i.e. while
+	// notifications (streaming or pull) trigger syncs.
+	watching atomic.Bool
+}
+
+// DefaultSafetyPollInterval is how often a mailbox is polled while
+// notifications work.
+const DefaultSafetyPollInterval = 30 * time.Minute
+
+// pollInterval is the poll to arm now: slow while notifications work,
+// PollInterval otherwise.
+func (s *Syncer) pollInterval() time.Duration {
+	if s.watching.Load() {
+		return s.opts.SafetyPollInterval
+	}
+	return s.opts.PollInterval
 }
 
 type mailboxLoop struct {
@@ -141,7 +168,10 @@ func (s *Syncer) Run(ctx context.Context) error {
 	var watched []string
 	restartWatch := func() {
 		names := s.mailboxes()
-		if slices.Equal(names, watched) && watchDone != nil {
+		// Keep a running watch over the same mailboxes; restart one that
+		// ended (no notification channel worked) so notifications come back
+		// once Exchange allows them again.
+		if slices.Equal(names, watched) && watchDone != nil && s.watching.Load() {
 			return
 		}
 		if watchCancel != nil {
@@ -152,13 +182,26 @@ func (s *Syncer) Run(ctx context.Context) error {
 		wctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
 		watchCancel, watchDone = cancel, done
+		if len(names) == 0 {
+			s.watching.Store(false)
+			close(done)
+			return
+		}
+		// Set before the goroutine runs, so that the next restartWatch
+		// does not take a watch that is only starting for one that ended.
+		s.watching.Store(true)
 		go func() {
 			defer close(done)
-			if len(names) == 0 {
-				return
-			}
-			if err := s.src.Watch(wctx, names, changed); err != nil && wctx.Err() == nil {
+			err := s.src.Watch(wctx, names, changed)
+			s.watching.Store(false)
+			if wctx.Err() == nil {
 				s.opts.Logf("syncer: notifications unavailable, polling every %v: %v", s.opts.PollInterval, err)
+				// Their polls were armed for the slow interval and events
+				// may have been lost: sync every watched mailbox now, and
+				// from then on poll at PollInterval.
+				for _, m := range names {
+					s.Trigger(m)
+				}
 			}
 		}()
 	}
@@ -363,7 +406,7 @@ func (s *Syncer) serve(ctx context.Context, m string, trigger <-chan struct{}) {
 	need := true
 	var backOff time.Duration
 	var retry Timer
-	poll := clk.NewTimer(s.opts.PollInterval)
+	poll := clk.NewTimer(s.pollInterval())
 	defer func() {
 		poll.Stop()
 		if retry != nil {
@@ -385,7 +428,7 @@ func (s *Syncer) serve(ctx context.Context, m string, trigger <-chan struct{}) {
 				backOff = 0
 			}
 			poll.Stop()
-			poll = clk.NewTimer(s.opts.PollInterval)
+			poll = clk.NewTimer(s.pollInterval())
 		}
 		var retryC <-chan time.Time
 		if retry != nil {
@@ -398,7 +441,7 @@ func (s *Syncer) serve(ctx context.Context, m string, trigger <-chan struct{}) {
 			need = true
 		case <-poll.C():
 			need = true
-			poll = clk.NewTimer(s.opts.PollInterval)
+			poll = clk.NewTimer(s.pollInterval())
 		case <-retryC:
 			retry = nil
 			need = true
