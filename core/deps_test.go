@@ -29,7 +29,9 @@ var rules = []rule{
 	{"platform/...", []string{"core/...", "ews/...", "graph/...", "fyne.io/..."}, "leaf OS adapters"},
 	{"core/...", []string{"fyne.io/...", "app", "kiosk", "icons"}, "the engine runs headless"},
 	{"core/room", []string{"std-only"}, "pure domain rules"},
-	{"kiosk", []string{"app", "ews/...", "graph/...", "core/store", "core/syncer"}, "the display reads state and never drives sync"},
+	{"core/hubproto", []string{"core/store/...", "core/syncer", "core/server", "core/hubclient", "ews/...", "graph/...", "database/sql", "github.com/gorilla/..."}, "the wire format: standard library and core/room only"},
+	{"core/hubclient", []string{"core/store", "core/syncer", "core/server", "core/ewssource", "ews/...", "graph/..."}, "kiosks use it without the engine"},
+	{"kiosk", []string{"app", "ews/...", "graph/...", "core/store", "core/syncer", "core/server"}, "the display reads state and never drives sync"},
 	{"app", []string{"ews/...", "graph/..."}, "the console reaches Exchange only through core"},
 }
 
