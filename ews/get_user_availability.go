@@ -81,16 +81,45 @@ type xmlCalendarEvent struct {
 
 type xmlWorkingHours struct {
 	TimeZone struct {
-		Bias         int `xml:"Bias"`
-		DaylightTime struct {
-			Bias int `xml:"Bias"`
-		} `xml:"DaylightTime"`
+		Bias         int               `xml:"Bias"`
+		StandardTime xmlZoneTransition `xml:"StandardTime"`
+		DaylightTime xmlZoneTransition `xml:"DaylightTime"`
 	} `xml:"TimeZone"`
 	Periods []struct {
 		DayOfWeek string `xml:"DayOfWeek"`
 		Start     int    `xml:"StartTimeInMinutes"`
 		End       int    `xml:"EndTimeInMinutes"`
 	} `xml:"WorkingPeriodArray>WorkingPeriod"`
+}
+
+// xmlZoneTransition is the response form of t:SerializableTimeZoneTime.
+type xmlZoneTransition struct {
+	Bias      int    `xml:"Bias"`
+	Time      string `xml:"Time"`
+	DayOrder  int    `xml:"DayOrder"`
+	Month     int    `xml:"Month"`
+	DayOfWeek string `xml:"DayOfWeek"`
+}
+
+// transition returns the yearly change x describes, or nil when it names
+// no month (a zone without daylight saving time) or is malformed.
+func (x *xmlZoneTransition) transition() *ZoneTransition {
+	if x.Month < 1 || x.Month > 12 || x.DayOrder < 1 {
+		return nil
+	}
+	wd := -1
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(strings.TrimSpace(x.DayOfWeek), d.String()) {
+			wd = int(d)
+		}
+	}
+	var hh, mm, ss int
+	if n, _ := fmt.Sscanf(strings.TrimSpace(x.Time), "%d:%d:%d", &hh, &mm, &ss); wd < 0 || n < 2 ||
+		hh < 0 || hh > 24 || mm < 0 || mm > 59 || ss < 0 || ss > 59 {
+		return nil
+	}
+	return &ZoneTransition{Month: time.Month(x.Month), DayOrder: min(x.DayOrder, 5), Weekday: time.Weekday(wd),
+		Time: time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute + time.Duration(ss)*time.Second}
 }
 
 // AvailabilityRequest asks for the free/busy data of up to
@@ -143,7 +172,20 @@ type WorkingHours struct {
 	// StandardOffset and DaylightOffset are the mailbox zone's offsets
 	// east of UTC.
 	StandardOffset, DaylightOffset time.Duration
-	Periods                        []WorkingPeriod
+	// ToDaylight and ToStandard are the zone's yearly changes to and from
+	// daylight saving time; both are nil for a zone without it.
+	ToDaylight, ToStandard *ZoneTransition
+	Periods                []WorkingPeriod
+}
+
+// ZoneTransition is a yearly change of a legacy (Windows) time zone: on
+// the DayOrder-th Weekday of Month (5 means the last one) at Time, wall
+// clock in the offset in force before the change.
+type ZoneTransition struct {
+	Month    time.Month
+	DayOrder int
+	Weekday  time.Weekday
+	Time     time.Duration // since local midnight
 }
 
 // WorkingPeriod is a daily working-time span on some weekdays.
@@ -252,6 +294,10 @@ func (r *getUserAvailabilityResponse) result(mailboxes []string) ([]Availability
 			h := &WorkingHours{
 				StandardOffset: std,
 				DaylightOffset: std - time.Duration(wh.TimeZone.DaylightTime.Bias)*time.Minute,
+			}
+			// Both changes or none: one alone cannot describe a year.
+			if d, s := wh.TimeZone.DaylightTime.transition(), wh.TimeZone.StandardTime.transition(); d != nil && s != nil {
+				h.ToDaylight, h.ToStandard = d, s
 			}
 			for _, p := range wh.Periods {
 				h.Periods = append(h.Periods, WorkingPeriod{

@@ -57,19 +57,33 @@ type Source interface {
 	// service identity) with the room as a resource, never as the room's
 	// organizer. A conflict returns ErrConflict or a *DeclinedError.
 	Book(ctx context.Context, r BookRequest) (room.Booking, error)
-	// Extend moves the end of booking b to end.
+	// Extend moves the end of booking b to end. Only the booking
+	// delegate's own meetings can be extended (ErrNotOrganizer otherwise:
+	// a room cannot lengthen someone else's meeting).
 	Extend(ctx context.Context, b room.Booking, end time.Time) error
-	// End ends booking b early, at at.
+	// End ends booking b early, at at: the delegate's own meeting is
+	// shortened; anyone else's is declined by the room, so the room is free
+	// at once and the organizer is told.
 	End(ctx context.Context, b room.Booking, at time.Time) error
-	// Release cancels booking b (nobody checked in), sending the
-	// cancellation to its attendees.
+	// Release frees the room of booking b (nobody checked in): the
+	// delegate's own meeting is cancelled for everyone; anyone else's is
+	// declined by the room, which tells the organizer.
 	Release(ctx context.Context, b room.Booking) error
 }
 
-// Directory is what Source.Directory found.
+// Directory is what Source.Directory found within scope: everything the
+// catalogue should hold, so that whatever is missing is removed.
 type Directory struct {
+	// Rooms holds rooms and equipment (Kind tells them apart). An empty
+	// TimeZone means the source could not tell, and the stored zone stays.
 	Rooms []room.Room
 	Lists []room.RoomList
+	// People are the users in scope (none unless the scope's user mode
+	// asks for them).
+	People []room.Person
+	// Groups are the groups in scope; Members holds the IDs of the people
+	// in them, nested groups expanded.
+	Groups []room.Group
 }
 
 // Snapshot is the result of a full sync of one mailbox.

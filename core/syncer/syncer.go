@@ -3,7 +3,6 @@ package syncer
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/roomboard/roomboard/core/bus"
 	"github.com/roomboard/roomboard/core/config"
-	"github.com/roomboard/roomboard/core/room"
 	"github.com/roomboard/roomboard/core/store"
 )
 
@@ -243,79 +241,6 @@ func (s *Syncer) Run(ctx context.Context) error {
 			dirTimer = s.opts.Clock.NewTimer(next)
 		}
 	}
-}
-
-// refreshDirectory stores the rooms the source lists, removes the ones it
-// no longer lists, and starts or stops their loops. A failed listing
-// changes nothing.
-func (s *Syncer) refreshDirectory(ctx context.Context) error {
-	dir, err := s.sem1(ctx, func() (Directory, error) { return s.src.Directory(ctx, s.opts.Scope) })
-	if err != nil {
-		return fmt.Errorf("discover rooms: %w", err)
-	}
-	known := map[string]bool{}
-	for _, l := range dir.Lists {
-		known[l.ID] = true
-	}
-	rooms := make([]room.Room, 0, len(dir.Rooms))
-	seen := map[string]bool{}
-	for _, r := range dir.Rooms {
-		r.ID = strings.ToLower(r.ID)
-		if r.ID == "" || seen[r.ID] {
-			continue
-		}
-		seen[r.ID] = true
-		if r.ListID != "" && !known[r.ListID] {
-			r.ListID = ""
-		}
-		rooms = append(rooms, r)
-	}
-	if err := s.db.UpsertRoomLists(ctx, dir.Lists); err != nil {
-		return err
-	}
-	// Keep the policies an admin set on rooms already stored: the
-	// directory does not know them.
-	stored, err := s.db.Rooms(ctx)
-	if err != nil {
-		return err
-	}
-	old := map[string]room.Room{}
-	for _, r := range stored {
-		old[r.ID] = r
-	}
-	for i := range rooms {
-		if o, ok := old[rooms[i].ID]; ok {
-			rooms[i].Policy = o.Policy
-			if rooms[i].TimeZone == "" {
-				rooms[i].TimeZone = o.TimeZone
-			}
-		}
-	}
-	if err := s.db.UpsertRooms(ctx, rooms); err != nil {
-		return err
-	}
-	for _, r := range rooms {
-		if o, ok := old[r.ID]; !ok || o.Name != r.Name || o.ListID != r.ListID || o.Capacity != r.Capacity {
-			bus.Publish(s.bus, RoomChanged{RoomID: r.ID})
-		}
-		s.start(ctx, r.ID)
-	}
-	for id := range old {
-		if seen[id] {
-			continue
-		}
-		s.stop(id)
-		if err := s.db.RemoveRoom(ctx, id); err != nil {
-			return err
-		}
-		// Forget the token too: a room re-created under the same address
-		// is a new mailbox and needs a full sync.
-		if err := s.db.PutSyncState(ctx, store.SyncState{Mailbox: id, Integration: s.opts.Integration}); err != nil {
-			return err
-		}
-		bus.Publish(s.bus, RoomChanged{RoomID: id, Removed: true})
-	}
-	return nil
 }
 
 // sem1 runs fn holding one token of the concurrency limit.
