@@ -9,6 +9,37 @@
 // [syncer.BackOffError], [syncer.ErrTransient], ...), so the engine never
 // parses protocol codes.
 //
+// What Exchange can and cannot list through EWS (see Source.Directory):
+//
+//   - Rooms: GetRoomLists and GetRooms list the rooms that an administrator
+//     put into room lists; rooms outside every list are only found by
+//     searching the directory (FindPeople reports them with PersonaType
+//     "Room"). Capacity and floor are not part of either answer.
+//   - Equipment: equipment mailboxes are in no room list, FindPeople reports
+//     them as PersonaType "Person" and ResolveNames as MailboxType
+//     "Mailbox", exactly like users. EWS has no call that lists them, so
+//     "all equipment" is every non-room, non-group entry that
+//     Options.EquipmentQueries find (a naming convention such as "Beamer"
+//     or "投影機"); selected equipment is checked one by one with
+//     ResolveNames. Only Exchange PowerShell (Get-Mailbox
+//     -RecipientTypeDetails EquipmentMailbox) lists equipment reliably.
+//   - People and groups: FindPeople searches the global address list
+//     (ParentFolderId "directory"); Roomboard does not browse it without a
+//     query, so "all users" is the union of Options.PeopleQueries, paged.
+//     Distribution lists come back with PersonaType "DistributionList";
+//     their members come from ExpandDL, one level per call, so nested
+//     groups are expanded here with a depth bound and a cycle check.
+//   - Time zones: GetUserAvailability returns each mailbox's working hours
+//     with a legacy time zone (a bias and two yearly transitions), never an
+//     IANA name; the zone is matched against IANA candidates.
+//
+// Sources: https://learn.microsoft.com/en-us/exchange/client-developer/exchange-web-services/how-to-get-room-lists-by-using-ews-in-exchange,
+// https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/findpeople-operation,
+// https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/personatype,
+// https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/mailboxtype,
+// https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/expanddl-operation,
+// https://learn.microsoft.com/en-us/exchange/client-developer/web-service-reference/workinghours.
+//
 // It deliberately does not retry, sleep between requests or keep any
 // cache: retry policy and concurrency limits belong to core/syncer, and the
 // cache is core/store.
@@ -41,6 +72,15 @@ type Options struct {
 	// outside every room list; Exchange cannot browse the whole directory.
 	// Empty means {"room"}.
 	RoomQueries []string
+	// EquipmentQueries are the directory searches that find equipment
+	// mailboxes when the scope asks for all equipment; EWS cannot tell
+	// them from people otherwise (see Source.Directory). Empty means
+	// DefaultEquipmentQueries.
+	EquipmentQueries []string
+	// PeopleQueries are the directory searches whose union is "all users"
+	// (the directory is searched, not browsed). Empty means
+	// DefaultPeopleQueries.
+	PeopleQueries []string
 	// StreamTimeout is how long one streaming connection stays open before
 	// it is re-opened; Exchange allows at most 30 minutes. Zero means 25.
 	StreamTimeout time.Duration
@@ -50,6 +90,15 @@ type Options struct {
 	// GroupSize is the number of subscriptions per streaming connection,
 	// at most 200 (zero means 200).
 	GroupSize int
+	// PushURL, when set, makes Watch use push subscriptions: Exchange
+	// POSTs notifications to this public URL, which must reach
+	// [Source.PushHandler] (core/server serves it at hubproto.PathEWSPush).
+	// It is the address Exchange sees, not the hub's listen address.
+	PushURL string
+	// PushStatusFrequency is how often Exchange pings an idle push
+	// subscription, in whole minutes from 1 to 1440; zero means one
+	// minute. A subscription that misses three pings is made again.
+	PushStatusFrequency time.Duration
 	// Logf receives diagnostics; nil means log.Printf.
 	Logf func(format string, args ...any)
 }
@@ -58,6 +107,7 @@ type Options struct {
 type Source struct {
 	c    *ews.Client
 	opts Options
+	push pushRegistry // push.go
 }
 
 var _ syncer.Source = (*Source)(nil)

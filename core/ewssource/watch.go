@@ -25,6 +25,9 @@ const streamFailures = 5
 // to pull subscriptions; when those fail too, Watch returns and the syncer
 // polls.
 func (s *Source) Watch(ctx context.Context, mailboxes []string, changed chan<- string) error {
+	if s.opts.PushURL != "" {
+		return s.watchPush(ctx, mailboxes, changed)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
