@@ -1226,9 +1226,10 @@ type anyCalItem struct {
 
 func (s *Server) createItem(_ context.Context, _ http.ResponseWriter, req *request) (any, error) {
 	var in struct {
-		Send  string        `xml:"SendMeetingInvitations,attr"`
-		Saved *folderChoice `xml:"SavedItemFolderId"`
-		Items *struct {
+		Send        string        `xml:"SendMeetingInvitations,attr"`
+		Disposition string        `xml:"MessageDisposition,attr"`
+		Saved       *folderChoice `xml:"SavedItemFolderId"`
+		Items       *struct {
 			Any []anyCalItem `xml:",any"`
 		} `xml:"Items"`
 	}
@@ -1250,6 +1251,10 @@ func (s *Server) createItem(_ context.Context, _ http.ResponseWriter, req *reque
 	for _, x := range in.Items.Any {
 		if f := s.injected(req); f != nil {
 			add(itemsMessage{respMsg: *f})
+			continue
+		}
+		if isResponseObject(x.XMLName.Local) {
+			add(s.respondToMeeting(&x, in.Disposition)) // respond.go
 			continue
 		}
 		if x.XMLName.Local != "CalendarItem" {

@@ -59,6 +59,9 @@ type Server struct {
 	// adRedirects maps an e-mail domain to the address Autodiscover
 	// redirects it to (autodiscover.go).
 	adRedirects map[string]string
+	// responses holds the meeting responses each organizer received
+	// (respond.go).
+	responses map[string][]Response
 
 	handlers map[string]handlerFunc
 	stats    Stats
