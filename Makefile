@@ -6,11 +6,15 @@ GO      ?= go
 BIN     ?= roomboard
 export LANG := en_US.UTF-8
 
-# Debian packages the tests need: schema validation (xmllint), the NTLM front
-# end (Apache + mod_auth_gssapi + gss-ntlmssp), a third-party EWS client, and
-# a third-party iCalendar parser, and a real Secret Service (gnome-keyring).
+# Debian packages the build and tests need: schema validation (xmllint), the
+# NTLM front end (Apache + mod_auth_gssapi + gss-ntlmssp), a third-party EWS
+# client, a third-party iCalendar parser, a real Secret Service
+# (gnome-keyring), Fyne's cgo/GL build (main only), a CJK font for the
+# kiosk, and Xvfb with screenshot tools for the real-window tests.
 APT_TEST := libxml2-utils xsltproc apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-exchangelib \
-	python3-icalendar gnome-keyring dbus ca-certificates
+	python3-icalendar gnome-keyring dbus ca-certificates \
+	gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
+	fonts-noto-cjk xvfb xauth imagemagick xdotool x11-utils
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

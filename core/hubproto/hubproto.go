@@ -42,6 +42,7 @@ const (
 	PathLogin     = "/api/v1/login"     // POST LoginRequest → LoginResponse
 	PathDeviceMe  = "/api/v1/device"    // GET → Device (the caller)
 	SinceParam    = "since"             // query parameter of PathStream
+	EpochParam    = "epoch"             // query parameter of PathStream: the HubInfo.Epoch that since belongs to
 	AuthHeader    = "Authorization"     // "Bearer " + token
 	BearerPrefix  = "Bearer "           // prefix of AuthHeader's value
 	PairSecretHdr = "X-Roomboard-Pair"  // the secret that lets a kiosk poll its pairing
