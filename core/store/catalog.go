@@ -126,12 +126,16 @@ const roomColumns = `id, email, name, capacity, kind, list_id, building, floor, 
 
 // UpsertRooms inserts or updates rooms and equipment in one transaction.
 // A room's ListID must name a stored room list, or be empty.
+// A policy an operator set with SetRoomPolicy is kept: the directory
+// refresh upserts rooms with the policy it read earlier, which would
+// otherwise undo an operator's change made in between.
 func (db *DB) UpsertRooms(ctx context.Context, rooms []room.Room) error {
 	return db.inTx(ctx, "upsert rooms", func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO rooms (`+roomColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 			ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name, capacity = excluded.capacity,
 				kind = excluded.kind, list_id = excluded.list_id, building = excluded.building, floor = excluded.floor,
-				time_zone = excluded.time_zone, features = excluded.features, policy = excluded.policy`)
+				time_zone = excluded.time_zone, features = excluded.features,
+				policy = CASE WHEN rooms.policy_set THEN rooms.policy ELSE excluded.policy END`)
 		if err != nil {
 			return err
 		}
