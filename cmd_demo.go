@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	"github.com/roomboard/roomboard/core/config"
 	"github.com/roomboard/roomboard/core/ewssource"
 	"github.com/roomboard/roomboard/core/room"
@@ -22,41 +24,113 @@ import (
 	"github.com/roomboard/roomboard/platform/paths"
 )
 
-const demoExamples = `  roomboard demo                 # start a simulator on 127.0.0.1:8099, walk through it, keep serving
+const demoExamples = `  roomboard demo                 # simulator, sync, hub, a room player and a floor player
+  roomboard demo -lang zh-TW     # the kiosks in 繁體中文, showing the Taipei rooms
+  roomboard demo -headless       # no windows: the text board and the hub
   roomboard demo -once           # walk through, sync, show the board once and exit
   roomboard demo -db ./demo.db -every 10s   # keep the cache; change a meeting every 10 s
   roomboard demo -ews http://127.0.0.1:8099/EWS/Exchange.asmx   # walk through a running simulator`
 
 func runDemo(ctx context.Context, e *env, args []string) error {
 	fs := newFlagSet(e, "demo",
-		"Start the Exchange simulator and walk through it with Roomboard's EWS client: room lists,\n"+
-			"rooms, and today's bookings of a few rooms. Then sync it into a local cache with the sync\n"+
-			"engine and show a live board of the rooms, while the demo books, extends and cancels a\n"+
-			"meeting in the simulator every few seconds. No Exchange server is needed.",
+		"Start the Exchange simulator and walk through it with Roomboard's EWS client. Then sync it into a\n"+
+			"local cache with the sync engine, start a hub over that cache and open two kiosks paired with it:\n"+
+			"a room player and a floor player. The terminal shows a live board of the rooms while the demo\n"+
+			"books, extends and cancels a meeting in the simulator every few seconds, and the kiosks follow.\n"+
+			"No Exchange server is needed.",
 		demoExamples)
 	addr := fs.String("addr", "127.0.0.1:8099", "listen `address` for the simulator")
+	hubAddr := fs.String("hub-addr", "127.0.0.1:8443", "listen `address` for the hub")
 	ewsURL := fs.String("ews", "", "walk through this EWS `URL` instead of starting a simulator")
 	rooms := fs.Int("rooms", 40, "number of rooms to simulate")
 	seed := fs.Int64("seed", 1, "seed for the simulated organisation")
-	once := fs.Bool("once", false, "exit after the walk-through and one board instead of serving the simulator")
+	once := fs.Bool("once", false, "exit after the walk-through and one board instead of serving the simulator (implies -headless)")
 	dbPath := fs.String("db", "", "sync into this cache `file` (default: a temporary one, removed at exit)")
 	every := fs.Duration("every", 5*time.Second, "make a change in the simulator this `often`")
+	headless := fs.Bool("headless", false, "open no kiosk windows: the text board and the hub only")
+	only := fs.String("only", "", "open only the `room` or the floor player")
+	lang := fs.String("lang", "en", "kiosk language: en, zh-TW, zh-CN or de (the kiosks show that site's rooms)")
+	fullscreen := fs.Bool("fullscreen", false, "open the kiosk windows full screen")
+	quitAfter := fs.Duration("quit-after", 0, "stop after this `duration` (for tests and screenshots)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *every <= 0 {
 		return usageError{"-every must be positive"}
 	}
+	if *only != "" && *only != "room" && *only != "floor" {
+		return usageError{"-only takes room or floor"}
+	}
 	if *ewsURL != "" {
 		return walkThrough(ctx, e.stdout, ews.New(*ewsURL, nil), time.Now())
 	}
-	cfg := &simulateConfig{addr: *addr}
-	cfg.opts.Rooms, cfg.opts.Seed = *rooms, *seed
+	if *once {
+		*headless = true
+	}
+	if !*headless && !hasDisplay() {
+		fmt.Fprintln(e.stderr, "roomboard demo: no display (DISPLAY/WAYLAND_DISPLAY unset): showing the text board only")
+		*headless = true
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if *quitAfter > 0 {
+		t := time.AfterFunc(*quitAfter, cancel)
+		defer t.Stop()
+	}
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(e.stderr, "%s hub: %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
+	}
+	var screens *demoScreens
+	onSynced := func(ctx context.Context, sess *syncSession, dir string) error {
+		if *once {
+			return nil
+		}
+		h, err := startDemoHub(ctx, sess, dir, *hubAddr, logf)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "\nThe hub serves kiosks at %s (certificate SHA-256 %s…).\n", h.url, h.pin[:16])
+		if screens == nil {
+			return nil
+		}
+		return screens.start(ctx, e, h, sess, dir)
+	}
+	run := func() error {
+		return demoMain(ctx, e, *addr, *rooms, *seed, *dbPath, *once, *every, onSynced)
+	}
+	if *headless {
+		return run()
+	}
+	a := newFyneApp("com.roomboard.demo")
+	screens = newDemoScreens(a, *lang, *only, *fullscreen)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- run()
+		cancel()
+	}()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	a.Run()
+	cancel()
+	err := <-errc
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// demoMain runs the simulator, the walk-through and the live board.
+func demoMain(ctx context.Context, e *env, addr string, rooms int, seed int64, dbPath string, once bool, every time.Duration,
+	onSynced func(context.Context, *syncSession, string) error) error {
+	cfg := &simulateConfig{addr: addr}
+	cfg.opts.Rooms, cfg.opts.Seed = rooms, seed
 	srv, _, err := newSimulator(cfg)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w (is another simulator running? try -addr 127.0.0.1:0)", err)
 	}
@@ -66,14 +140,14 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	done := make(chan error, 1)
 	go func() { done <- serveUntilDone(sctx, ln, srv) }()
 
-	fmt.Fprintf(e.stdout, "Started the Exchange simulator at %s (%d rooms, seed %d).\n\n", url, len(srv.Rooms()), *seed)
+	fmt.Fprintf(e.stdout, "Started the Exchange simulator at %s (%d rooms, seed %d).\n\n", url, len(srv.Rooms()), seed)
 	if err := walkThrough(ctx, e.stdout, ews.New(url, nil), time.Now()); err != nil {
 		return err
 	}
 	bctx, stopBoard := context.WithCancel(ctx)
 	boardDone := make(chan error, 1)
 	go func() {
-		boardDone <- liveBoard(bctx, e, srv, url, *dbPath, *once, *every)
+		boardDone <- liveBoard(bctx, e, srv, url, dbPath, once, every, onSynced)
 	}()
 	select {
 	case err = <-boardDone:
@@ -84,7 +158,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	stopBoard()
-	if *once || err != nil {
+	if once || err != nil {
 		stop()
 		<-done
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
@@ -98,7 +172,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 // liveBoard syncs the simulator into a cache with the real syncer and shows
 // the rooms' board, then (unless once) keeps it current while it makes a
 // change in the simulator every so often, until ctx ends.
-func liveBoard(ctx context.Context, e *env, sim *ewstest.Server, url, dbPath string, once bool, every time.Duration) error {
+func liveBoard(ctx context.Context, e *env, sim *ewstest.Server, url, dbPath string, once bool, every time.Duration,
+	onSynced func(context.Context, *syncSession, string) error) error {
 	if dbPath == "" {
 		dir, err := os.MkdirTemp("", "roomboard-demo-")
 		if err != nil {
@@ -138,6 +213,11 @@ func liveBoard(ctx context.Context, e *env, sim *ewstest.Server, url, dbPath str
 		return res.err(explain)
 	}
 	defer sess.stop()
+	if onSynced != nil {
+		if err := onSynced(ctx, sess, filepath.Dir(dbPath)); err != nil {
+			return err
+		}
+	}
 
 	board := func() string { return cachedBoard(ctx, db, time.Now()) }
 	if once {

@@ -308,6 +308,7 @@ func (r syncResult) err(explain func(error) string) error {
 // syncSession is a running syncer whose first sync has finished.
 type syncSession struct {
 	db      *store.DB
+	syncer  *syncer.Syncer
 	src     *recordingSource
 	bus     *bus.Bus
 	changes *bus.Subscription[syncer.RoomChanged]
@@ -351,6 +352,7 @@ func startSync(ctx, firstCtx context.Context, src syncer.Source, db *store.DB, o
 	rctx, cancel := context.WithCancel(ctx)
 	sess.cancel = cancel
 	s := syncer.New(rec, db, b, opts)
+	sess.syncer = s
 	go func() { sess.done <- s.Run(rctx) }()
 
 	w := sess.window()
