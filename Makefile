@@ -11,26 +11,32 @@ export LANG := en_US.UTF-8
 # client, a third-party iCalendar parser, a real Secret Service
 # (gnome-keyring), Fyne's cgo/GL build (main only), a CJK font for the
 # kiosk, and Xvfb with screenshot tools for the real-window tests.
-APT_TEST := libxml2-utils xsltproc apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-exchangelib \
-	python3-icalendar gnome-keyring dbus ca-certificates \
-	gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev \
-	fonts-noto-cjk xvfb xauth imagemagick xdotool x11-utils
+APT_BUILD := gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev \
+	libxxf86vm-dev fonts-noto-cjk
+APT_TEST := $(APT_BUILD) libxml2-utils xsltproc apache2 libapache2-mod-auth-gssapi gss-ntlmssp python3-exchangelib \
+	python3-icalendar gnome-keyring dbus ca-certificates xvfb xauth imagemagick xdotool x11-utils
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help deps npm-deps build test test-short bench lint fuzz demo simulate ntlm-start ntlm-stop clean
+.PHONY: help deps build-deps apt npm-deps build screenshots test test-short bench lint fuzz demo simulate ntlm-start ntlm-stop clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 deps: ## install the Debian packages the build and tests need (skips what is present)
-	@missing=$$(for p in $(APT_TEST); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	@$(MAKE) --no-print-directory apt PKGS="$(APT_TEST)"
+
+build-deps: ## install the Debian packages the build needs (Fyne's cgo/GL headers, a CJK font)
+	@$(MAKE) --no-print-directory apt PKGS="$(APT_BUILD)"
+
+apt:
+	@missing=$$(for p in $(PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 		echo "installing:" $$missing; \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	else echo "deps: all present"; fi
 
-build: ## build ./roomboard
+build: build-deps ## build ./roomboard
 	$(GO) build -o $(BIN) .
 
 npm-deps: ## install the npm packages the tests need (ical.js, from the committed lockfile)
@@ -60,8 +66,11 @@ fuzz: ## run each fuzz target for FUZZTIME (default 20s)
 			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $${FUZZTIME:-20s} $$pkg; \
 		done; done
 
-demo: ## start the Exchange simulator and walk through it with the EWS client
+demo: build-deps ## run the simulator, the sync engine, a hub and two kiosks (no Exchange needed)
 	$(GO) run . demo
+
+screenshots: build-deps ## regenerate docs/screenshots with the real binary under Xvfb
+	scripts/screenshots.sh
 
 simulate: ## run the Exchange simulator on 127.0.0.1:8099
 	$(GO) run . simulate

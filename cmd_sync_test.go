@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/roomboard/roomboard/core/config"
+	"github.com/roomboard/roomboard/core/ewssource"
 	"github.com/roomboard/roomboard/core/room"
 	"github.com/roomboard/roomboard/core/store"
 	"github.com/roomboard/roomboard/ews/ewstest"
@@ -58,9 +60,20 @@ func summaryValue(t *testing.T, out, label string) string {
 
 // truthCounts counts the simulator's rooms and their bookings over the
 // syncer's default window.
-func truthCounts(sim *ewstest.Server) (rooms, bookings int) {
+func truthCounts(sim *ewstest.Server) (rooms, bookings int) { // rooms counts equipment too
 	start, end := config.SyncWindow{DaysBack: config.DefaultDaysBack, DaysAhead: config.DefaultDaysAhead}.Range(time.Now())
-	for _, r := range sim.Rooms() {
+	// The rig's scope takes all equipment too. EWS cannot list equipment,
+	// so the source finds what its name searches find
+	// (ewssource.DefaultEquipmentQueries; see core/ewssource's doc).
+	mbs := sim.Rooms()
+	for _, m := range sim.Mailboxes(ewstest.KindEquipment) {
+		if slices.ContainsFunc(ewssource.DefaultEquipmentQueries, func(q string) bool {
+			return strings.Contains(strings.ToLower(m.Name), strings.ToLower(q))
+		}) {
+			mbs = append(mbs, m)
+		}
+	}
+	for _, r := range mbs {
 		rooms++
 		bookings += len(sim.Truth(r.Address, start, end))
 	}

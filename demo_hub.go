@@ -48,20 +48,31 @@ func startDemoHub(ctx context.Context, sess *syncSession, dir, addr string, logf
 		ln.Close()
 		return nil, err
 	}
+	return serveLocalHub(ctx, srv, ln)
+}
+
+// serveLocalHub serves srv on ln until ctx ends and signs in to its admin
+// API as a local operator with a one-time password, so that this process
+// can approve its own kiosks (the demo, a standalone kiosk).
+func serveLocalHub(ctx context.Context, srv *server.Server, ln net.Listener) (*demoHub, error) {
+	url := "https://" + ln.Addr().String()
 	h := &demoHub{srv: srv, url: url, pin: srv.CertSHA256(), hc: pinnedHTTPClient(srv.CertSHA256()), done: make(chan error, 1)}
 	go func() { h.done <- srv.Serve(ctx, ln) }()
 
 	password := rand.Text()
-	if err := srv.EnsureAdmin(ctx, "demo", password); err != nil {
+	if err := srv.EnsureAdmin(ctx, localOperator, password); err != nil {
 		return nil, err
 	}
 	var login hubproto.LoginResponse
-	if err := h.call(ctx, http.MethodPost, hubproto.PathLogin, "", hubproto.LoginRequest{User: "demo", Password: password}, &login); err != nil {
-		return nil, fmt.Errorf("sign in to the demo hub: %w", err)
+	if err := h.call(ctx, http.MethodPost, hubproto.PathLogin, "", hubproto.LoginRequest{User: localOperator, Password: password}, &login); err != nil {
+		return nil, fmt.Errorf("sign in to the local hub: %w", err)
 	}
 	h.admin = login.Token
 	return h, nil
 }
+
+// localOperator is the account this process uses on a hub it runs itself.
+const localOperator = "local-roomboard"
 
 // pinnedHTTPClient trusts exactly the certificate with SHA-256 pin, as a
 // paired kiosk does.
@@ -109,24 +120,25 @@ func (h *demoHub) call(ctx context.Context, method, path, token string, in, out 
 	return json.NewDecoder(resp.Body).Decode(out)
 }
 
-// pair pairs a kiosk named name the real way and returns its token.
-func (h *demoHub) pair(ctx context.Context, name string, approve hubproto.ApproveRequest) (string, error) {
+// pair pairs a kiosk named name the real way and returns its token and
+// device ID.
+func (h *demoHub) pair(ctx context.Context, name string, approve hubproto.ApproveRequest) (token, deviceID string, err error) {
 	c, err := hubclient.New(hubclient.Options{HubURL: h.url, PinSHA256: h.pin, Version: version, PairPoll: 100 * time.Millisecond})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	defer c.Close()
 	resp, err := c.Pair(ctx, name)
 	if err != nil {
-		return "", fmt.Errorf("ask for a pairing code: %w", err)
+		return "", "", fmt.Errorf("ask for a pairing code: %w", err)
 	}
 	path := hubproto.PathAdminPairings + "/" + strings.ReplaceAll(resp.Code, "/", "") + "/approve"
 	if err := h.call(ctx, http.MethodPost, path, h.admin, approve, nil); err != nil {
-		return "", fmt.Errorf("approve pairing code %s: %w", resp.Code, err)
+		return "", "", fmt.Errorf("approve pairing code %s: %w", resp.Code, err)
 	}
-	token, _, _, err := c.WaitPaired(ctx, resp)
+	token, dev, _, err := c.WaitPaired(ctx, resp)
 	if err != nil {
-		return "", fmt.Errorf("wait for the pairing: %w", err)
+		return "", "", fmt.Errorf("wait for the pairing: %w", err)
 	}
-	return token, nil
+	return token, dev.ID, nil
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -30,7 +32,8 @@ type demoScreens struct {
 // newDemoScreens opens the windows (on the main goroutine, before the app
 // runs) with a placeholder until the hub is up.
 func newDemoScreens(a fyne.App, lang, only string, fullscreen bool) *demoScreens {
-	settings := kiosk.Settings{Language: lang, Theme: kiosk.Dark}
+	// The demo keeps its screens lit at any hour: it is run to be looked at.
+	settings := kiosk.Settings{Language: lang, Theme: kiosk.Dark, OfficeHours: kiosk.OfficeHours{Outside: kiosk.OffHoursOn}}
 	if fonts, err := kiosk.LocateCJKFonts(lang); err == nil {
 		settings.Fonts = fonts
 	}
@@ -101,6 +104,13 @@ func (d *demoScreens) start(ctx context.Context, e *env, h *demoHub, sess *syncS
 	if roomID == "" {
 		return fmt.Errorf("the demo found no room to show")
 	}
+	trace, closeTrace, err := openKioskTrace(ctx, sess, roomID, listID, rooms, now)
+	if err != nil {
+		return err
+	}
+	go func() { <-ctx.Done(); closeTrace() }()
+	settings := d.settings
+	settings.Trace = trace
 	for kind, w := range d.wins {
 		approve := hubproto.ApproveRequest{Mode: hubproto.ModeRoom, Rooms: []string{roomID}}
 		if kind == "floor" {
@@ -109,7 +119,7 @@ func (d *demoScreens) start(ctx context.Context, e *env, h *demoHub, sess *syncS
 				approve = hubproto.ApproveRequest{Mode: hubproto.ModeRoom, Rooms: roomIDs(rooms)}
 			}
 		}
-		token, err := h.pair(ctx, "Demo "+kind+" player", approve)
+		token, _, err := h.pair(ctx, "Demo "+kind+" player", approve)
 		if err != nil {
 			return err
 		}
@@ -125,10 +135,10 @@ func (d *demoScreens) start(ctx context.Context, e *env, h *demoHub, sess *syncS
 		var update func(kiosk.State)
 		var obj fyne.CanvasObject
 		if kind == "floor" {
-			p := kiosk.NewFloorPlayer(kiosk.SystemClock{}, d.settings)
+			p := kiosk.NewFloorPlayer(kiosk.SystemClock{}, settings)
 			update, obj = p.Update, p.Object()
 		} else {
-			p := kiosk.NewRoomPlayer(c, roomID, kiosk.SystemClock{}, d.settings)
+			p := kiosk.NewRoomPlayer(c, roomID, kiosk.SystemClock{}, settings)
 			update, obj = p.Update, p.Object()
 		}
 		fyne.Do(func() { w.SetContent(obj) })
@@ -158,4 +168,57 @@ func kioskStateOf(s hubclient.State) kiosk.State {
 		ks.LastError = s.LastError.Error()
 	}
 	return ks
+}
+
+// kioskTraceEnv names a file that, when set, receives one JSON line per
+// frame the demo's kiosks render (kiosk.TraceFrame) and first a "truth"
+// line: the schedule of the room player's room and the floor's rooms as
+// the sync engine's cache holds them. The Xvfb test compares the two.
+const kioskTraceEnv = "ROOMBOARD_KIOSK_TRACE"
+
+// demoTruth is the first line of the trace file.
+type demoTruth struct {
+	Player   string         `json:"player"` // "truth"
+	RoomID   string         `json:"roomId"`
+	Name     string         `json:"name"`
+	TimeZone string         `json:"timeZone"`
+	Bookings []room.Booking `json:"bookings"`
+	// FloorRooms are the IDs of the rooms the floor player was paired for.
+	FloorRooms []string `json:"floorRooms"`
+}
+
+// openKioskTrace opens the trace file named by kioskTraceEnv and writes
+// the truth line; without the variable it returns a nil trace.
+func openKioskTrace(ctx context.Context, sess *syncSession, roomID, listID string, rooms []room.Room, now time.Time) (func(kiosk.TraceFrame), func(), error) {
+	path := os.Getenv(kioskTraceEnv)
+	if path == "" {
+		return nil, func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the kiosk trace: %w", err)
+	}
+	truth := demoTruth{Player: "truth", RoomID: roomID}
+	for _, r := range rooms {
+		if r.ID == roomID {
+			truth.Name, truth.TimeZone = r.Name, r.TimeZone
+		}
+		if r.ListID == listID || listID == "" {
+			truth.FloorRooms = append(truth.FloorRooms, r.ID)
+		}
+	}
+	if truth.Bookings, err = sess.db.BookingsBetween(ctx, roomID, now.Add(-24*time.Hour), now.Add(24*time.Hour)); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	b, err := json.Marshal(truth)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return kiosk.JSONLinesTrace(f), func() { f.Close() }, nil
 }

@@ -61,7 +61,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 	for _, m := range sim.Rooms() {
 		ids = append(ids, m.Address)
 	}
-	token, err := h.pair(ctx, "Bench floor", hubproto.ApproveRequest{Mode: hubproto.ModeRoom, Rooms: ids})
+	token, _, err := h.pair(ctx, "Bench floor", hubproto.ApproveRequest{Mode: hubproto.ModeRoom, Rooms: ids})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		start time.Time
 	}
 	var slots []slot
-	day0 := sim.Now().UTC().Truncate(24 * time.Hour).AddDate(0, 0, 1).Add(21 * time.Hour)
+	day0 := sim.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, 1).Add(21 * time.Hour)
 	for d := 0; d < 6 && len(slots) < changes/2; d++ {
 		for k := range 6 {
 			for _, m := range ids {
