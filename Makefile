@@ -70,7 +70,7 @@ demo: build-deps ## run the simulator, the sync engine, a hub and two kiosks (no
 	$(GO) run . demo
 
 screenshots: build-deps ## regenerate docs/screenshots with the real binary under Xvfb
-	scripts/screenshots.sh
+	scripts/screenshots.sh docs/screenshots
 
 simulate: ## run the Exchange simulator on 127.0.0.1:8099
 	$(GO) run . simulate

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"fyne.io/fyne/v2"
-
 	"github.com/roomboard/roomboard/core/config"
 	"github.com/roomboard/roomboard/core/ewssource"
 	"github.com/roomboard/roomboard/core/room"
@@ -108,11 +106,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		errc <- run()
 		cancel()
 	}()
-	go func() {
-		<-ctx.Done()
-		fyne.Do(a.Quit)
-	}()
-	a.Run()
+	runApp(ctx, a, a.Run)
 	cancel()
 	err := <-errc
 	if errors.Is(err, context.Canceled) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"runtime"
 
@@ -20,4 +21,21 @@ func hasDisplay() bool {
 		return true
 	}
 	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+// runApp runs the app's loop (run: a.Run or a window's ShowAndRun) on this,
+// the main, goroutine until the app quits, and quits it when ctx ends
+// first. After the loop has ended nothing calls fyne.Do: it would run off
+// the app's thread.
+func runApp(ctx context.Context, a fyne.App, run func()) {
+	ended := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+			fyne.Do(a.Quit)
+		case <-ended:
+		}
+	}()
+	run()
+	close(ended)
 }

@@ -45,6 +45,7 @@ var commands = []command{
 	{"config", "edit integrations and their scope; secrets go into the OS keyring", runConfig},
 	{"demo", "start the Exchange simulator and walk through it with the EWS client", runDemo},
 	{"export", "export room calendars from the cache as iCalendar or CSV", runExport},
+	{"kiosk", "the full-screen room player or floor player, fed by a hub (or -standalone)", runKiosk},
 	{"serve", "run the hub: sync from Exchange and serve kiosks over HTTPS/WebSocket; install it as a service", runServe},
 	{"simulate", "run the Exchange (EWS) simulator", runSimulate},
 	{"sync", "sync the integrations' rooms and bookings from Exchange into the local cache", runSync},

@@ -53,6 +53,8 @@ type FloorPlayer struct {
 	grid      *floorGrid
 	over      *overlay
 	modal     *modal
+	admin     *admin
+	tiles     []tileModel // the page as last rendered, for Trace
 	wakeUntil time.Time
 	stopTick  func()
 	stopPage  func()
@@ -64,6 +66,7 @@ func NewFloorPlayer(clock Clock, s Settings) *FloorPlayer {
 		clock = SystemClock{}
 	}
 	f := &FloorPlayer{clock: clock, br: newBridge(), modal: newModal()}
+	f.admin = newAdmin(clock, f.br, f.modal, f.Object, func() Settings { return f.settings }, f.SetSettings)
 	f.build()
 	f.SetSettings(s)
 	f.stopTick = clock.Every(tickEvery, func() { f.br.ui(f.render) })
@@ -80,6 +83,7 @@ func (f *FloorPlayer) Update(s State) { f.br.state(s, f.apply) }
 func (f *FloorPlayer) Close() {
 	f.stopTick()
 	f.stopPage()
+	f.admin.close()
 	f.br.close()
 	f.modal.hide()
 }
@@ -106,6 +110,21 @@ func (f *FloorPlayer) SetSettings(s Settings) {
 	}
 	f.stopPage = f.clock.Every(s.pageInterval(), func() { f.br.ui(func() { f.turn(1) }) })
 	f.render()
+	f.trace()
+}
+
+// trace reports the page on screen to Settings.Trace.
+func (f *FloorPlayer) trace() {
+	if f.settings.Trace == nil {
+		return
+	}
+	fr := TraceFrame{Player: "floor", At: f.clock.Now(), Language: f.l.Lang(), Online: f.state.Online, Banner: f.banner.Text,
+		Dimmed: !f.over.Hidden, Rooms: []TraceRoom{}}
+	for _, t := range f.tiles {
+		st := t.Room.State(fr.At)
+		fr.Rooms = append(fr.Rooms, TraceRoom{ID: t.Room.ID, Name: t.Name, Status: st.Status.String(), Detail: t.Line})
+	}
+	f.settings.Trace(fr)
 }
 
 func (f *FloorPlayer) build() {
@@ -128,7 +147,7 @@ func (f *FloorPlayer) build() {
 	for range PageSize {
 		f.grid.tiles = append(f.grid.tiles, newRoomTile(f.grid))
 	}
-	header := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(220, 56), f.clockText), f.title)
+	header := container.NewBorder(nil, nil, nil, container.NewGridWrap(fyne.NewSize(220, 56), f.clockText), newHoldArea(f.title, f.admin))
 	pager := container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(200, 64), f.prev),
 		container.NewGridWrap(fyne.NewSize(200, 64), f.next), container.NewCenter(f.pageText))
 	body := container.New(layout.NewCustomPaddedLayout(20, 20, 28, 28),
@@ -137,7 +156,7 @@ func (f *FloorPlayer) build() {
 		f.wakeUntil = f.clock.Now().Add(wakeFor)
 		f.render()
 	})
-	f.root = container.NewThemeOverride(container.NewStack(f.bg,
+	f.root = container.NewThemeOverride(container.NewStack(newCursorHider(), f.bg,
 		container.NewBorder(f.bannerBox, nil, nil, nil, body), f.over), NewTheme(Settings{}))
 }
 
@@ -145,6 +164,7 @@ func (f *FloorPlayer) apply(s State) {
 	f.state = s
 	f.rooms = sortedRooms(s.Rooms, f.settings.Building)
 	f.render()
+	f.trace()
 }
 
 // sortedRooms orders rooms for paging: the player's own building first,
@@ -230,8 +250,14 @@ func tileOf(l i18n.Localizer, rv hubproto.RoomView, now time.Time) tileModel {
 
 // groupLabel is a group's header: building and floor.
 func groupLabel(l i18n.Localizer, rv hubproto.RoomView) string {
-	if rv.Building == "" && rv.Floor == "" {
+	switch {
+	case rv.Building == "" && rv.Floor == "":
 		return l.T("floor.otherRooms")
+	case rv.Floor == "":
+		// No "Floor" word before an empty floor.
+		return rv.Building
+	case rv.Building == "":
+		return l.T("floor.only", "floor", rv.Floor)
 	}
 	return l.T("floor.group", "building", rv.Building, "floor", rv.Floor)
 }
@@ -270,6 +296,7 @@ func (f *FloorPlayer) render() {
 	start := f.page * PageSize
 	pageRooms := f.rooms[start:min(start+PageSize, len(f.rooms))]
 	var groups []floorGroup
+	f.tiles = f.tiles[:0]
 	for i, rv := range pageRooms {
 		label := groupLabel(l, rv)
 		if len(groups) == 0 || groups[len(groups)-1].label != label {
@@ -277,7 +304,9 @@ func (f *FloorPlayer) render() {
 		}
 		g := &groups[len(groups)-1]
 		tile := f.grid.tiles[i]
-		tile.set(th, tileOf(l, rv, now))
+		tm := tileOf(l, rv, now)
+		tile.set(th, tm)
+		f.tiles = append(f.tiles, tm)
 		g.tiles = append(g.tiles, tile)
 	}
 	f.grid.setGroups(groups, th)
@@ -499,6 +528,8 @@ func newRoomTile(g *floorGrid) *roomTile {
 	t := &roomTile{grid: g, bg: canvas.NewRectangle(color.Black), name: newFitText(26, true, fyne.TextAlignLeading),
 		line: newFitText(20, false, fyne.TextAlignLeading), seats: canvas.NewText("", color.White)}
 	t.bg.CornerRadius = 14
+	t.name.lines = 2 // long names wrap before they are cut
+	t.name.minSize = 16
 	t.seats.TextSize = 16
 	t.ExtendBaseWidget(t)
 	return t
@@ -536,10 +567,12 @@ func (r *roomTileRenderer) Layout(s fyne.Size) {
 	t.bg.Resize(s)
 	pad := float32(12)
 	w := s.Width - 2*pad
-	nh := t.name.MinSize().Height
-	t.name.Move(fyne.NewPos(pad, pad))
-	t.name.Resize(fyne.NewSize(w, nh))
 	lh := t.line.MinSize().Height
+	// The name may take two lines when the tile has room for them above
+	// the status line.
+	t.name.Move(fyne.NewPos(pad, pad))
+	t.name.Resize(fyne.NewSize(w, max(s.Height-2*pad-lh, t.name.MinSize().Height)))
+	nh := t.name.usedHeight()
 	t.line.Move(fyne.NewPos(pad, pad+nh))
 	t.line.Resize(fyne.NewSize(w, lh))
 	sh := textSize(t.seats, "0", t.seats.TextSize).Height

@@ -79,6 +79,7 @@ type RoomPlayer struct {
 	timeline                              *timelineView
 	over                                  *overlay
 	modal                                 *modal
+	admin                                 *admin
 	stopTick                              func()
 	stopResult                            func()
 	shape                                 string // what render showed last, see render
@@ -92,6 +93,7 @@ func NewRoomPlayer(hub Hub, id string, clock Clock, s Settings) *RoomPlayer {
 		clock = SystemClock{}
 	}
 	p := &RoomPlayer{hub: hub, id: id, clock: clock, br: newBridge(), modal: newModal()}
+	p.admin = newAdmin(clock, p.br, p.modal, p.Object, func() Settings { return p.settings }, p.SetSettings)
 	p.build()
 	p.SetSettings(s)
 	p.stopTick = clock.Every(tickEvery, func() { p.br.ui(p.render) })
@@ -111,6 +113,7 @@ func (p *RoomPlayer) Close() {
 	if p.stopResult != nil {
 		p.stopResult()
 	}
+	p.admin.close()
 	p.br.close()
 	p.modal.hide()
 }
@@ -131,11 +134,33 @@ func (p *RoomPlayer) SetSettings(s Settings) {
 	p.logo.Refresh()
 	p.render()
 	p.root.Refresh()
+	p.trace()
 }
 
 func (p *RoomPlayer) apply(s State) {
 	p.state = s
 	p.render()
+	p.trace()
+}
+
+// trace reports what the screen shows to Settings.Trace.
+func (p *RoomPlayer) trace() {
+	if p.settings.Trace == nil {
+		return
+	}
+	m := p.model
+	r := TraceRoom{ID: p.id, Name: m.Name, Status: m.Status.String(), Headline: m.Headline, Detail: m.Detail}
+	if !m.Known {
+		r.Status = ""
+	}
+	if m.Meeting != nil {
+		r.Current = &TraceMeeting{Title: m.Meeting.Title, Organizer: m.Meeting.Organizer, Range: m.Meeting.Range}
+	}
+	for _, a := range m.Agenda {
+		r.Next = append(r.Next, TraceMeeting{Title: a.Title, Organizer: a.Organizer, Range: a.Time})
+	}
+	p.settings.Trace(TraceFrame{Player: "room", At: m.Now, Language: p.l.Lang(), Online: p.state.Online,
+		Banner: m.Banner, Dimmed: !p.over.Hidden, Rooms: []TraceRoom{r}})
 }
 
 func (p *RoomPlayer) build() {
@@ -178,7 +203,7 @@ func (p *RoomPlayer) build() {
 	p.actions = container.NewGridWithColumns(1)
 
 	left := container.New(layout.NewCustomPaddedLayout(28, 32, 44, 36), container.NewVBox(
-		p.name, p.headline, p.detail, spacer(18), p.meeting, layout.NewSpacer(), p.actionLabel, p.actions))
+		newHoldArea(p.name, p.admin), p.headline, p.detail, spacer(18), p.meeting, layout.NewSpacer(), p.actionLabel, p.actions))
 
 	p.clockText = newFitText(92, true, fyne.TextAlignLeading)
 	p.dateText = newFitText(26, false, fyne.TextAlignLeading)
@@ -214,7 +239,7 @@ func (p *RoomPlayer) build() {
 	body := container.New(&splitLayout{ratio: 0.63},
 		container.NewStack(p.statusBg, left), container.NewStack(p.panelBg, right))
 	p.over = newOverlay(p.onWake)
-	p.root = container.NewThemeOverride(container.NewStack(container.NewBorder(p.banner, strip, nil, nil, body), p.over), NewTheme(Settings{}))
+	p.root = container.NewThemeOverride(container.NewStack(newCursorHider(), container.NewBorder(p.banner, strip, nil, nil, body), p.over), NewTheme(Settings{}))
 }
 
 // spacer is a fixed vertical gap.

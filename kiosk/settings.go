@@ -108,6 +108,29 @@ type Settings struct {
 	// PageInterval is how long the floor player shows a page before it
 	// advances; zero means 20 seconds.
 	PageInterval time.Duration
+
+	// AdminPINHash is the hash of the administrator PIN, as HashPIN writes
+	// it ("pbkdf2-sha256$ITERATIONS$SALT$KEY"). Holding the header for
+	// HoldDuration asks for the PIN; the right one opens a panel with the
+	// theme, the language, "pair again" and "exit". Five wrong PINs lock
+	// the pad for 30 seconds. Empty disables admin access: the long press
+	// then only says that no PIN is set.
+	AdminPINHash string
+	// OnExit is called on the UI goroutine when an administrator chooses
+	// "exit"; nil hides the button.
+	OnExit func()
+	// OnRepair is called on the UI goroutine when an administrator chooses
+	// "pair again"; nil hides the button.
+	OnRepair func()
+	// OnChange is called on the UI goroutine with the new settings after an
+	// administrator changed the theme or language, so that the caller can
+	// keep them; nil ignores changes beyond the running player.
+	OnChange func(Settings)
+	// Trace, when set, is called on the UI goroutine with what a player
+	// shows after every State it renders and every settings change (not on
+	// clock ticks): tests and the Xvfb screenshot run check the screen with
+	// it. See TraceFrame.
+	Trace func(TraceFrame)
 }
 
 func (s Settings) officeHours() OfficeHours {

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -40,31 +41,39 @@ func applyFonts(th *Theme, o fyne.CanvasObject) {
 	}
 }
 
-// fitText is a single line of text that shrinks from its maximum size
-// until it fits its width, and ends in an ellipsis if even the minimum
-// size does not fit: German and Chinese headlines differ in length by a
-// factor of four, and a status must never run off the screen.
+// fitText is a line of text that shrinks from its maximum size until it
+// fits its width, and ends in an ellipsis if even the minimum size does not
+// fit: German and Chinese headlines differ in length by a factor of four,
+// and a status must never run off the screen. With lines set to 2 it may
+// also wrap onto a second line when its height allows, which keeps long
+// room names whole on the floor player's narrow tiles.
 type fitText struct {
 	widget.BaseWidget
 	text    *canvas.Text
+	text2   *canvas.Text // the second line; empty unless wrapped
 	full    string
 	maxSize float32
 	minSize float32
+	lines   int // 1 (the zero value) or 2
 	width   float32
+	height  float32 // the height it was given; 0 means one line only
 }
 
 func newFitText(size float32, bold bool, align fyne.TextAlign) *fitText {
-	t := &fitText{text: canvas.NewText("", color.White), maxSize: size, minSize: size * 0.7}
-	t.text.TextSize = size
-	t.text.TextStyle = fyne.TextStyle{Bold: bold}
-	t.text.Alignment = align
+	t := &fitText{text: canvas.NewText("", color.White), text2: canvas.NewText("", color.White), maxSize: size, minSize: size * 0.7}
+	for _, x := range []*canvas.Text{t.text, t.text2} {
+		x.TextSize = size
+		x.TextStyle = fyne.TextStyle{Bold: bold}
+		x.Alignment = align
+	}
 	t.ExtendBaseWidget(t)
 	return t
 }
 
 func (t *fitText) setFonts(th *Theme) {
 	t.text.FontSource = th.Font(t.text.TextStyle)
-	t.fit(t.width)
+	t.text2.FontSource = t.text.FontSource
+	t.fit(t.width, t.height)
 }
 
 // set changes text and colour, refreshing only when something changed.
@@ -72,30 +81,89 @@ func (t *fitText) set(s string, c color.Color) {
 	if t.full == s && t.text.Color == c {
 		return
 	}
-	t.full, t.text.Color = s, c
-	t.fit(t.width)
+	t.full, t.text.Color, t.text2.Color = s, c, c
+	t.fit(t.width, t.height)
 	t.text.Refresh()
+	t.text2.Refresh()
 }
 
-// fit picks the largest size up to maxSize at which the text fits width,
-// then shortens the text if it still does not.
-func (t *fitText) fit(width float32) {
-	t.width = width
+// shown is the text as drawn, its lines joined by a newline.
+func (t *fitText) shown() string {
+	if t.text2.Text == "" {
+		return t.text.Text
+	}
+	return t.text.Text + "\n" + t.text2.Text
+}
+
+// usedHeight is the height of the lines drawn.
+func (t *fitText) usedHeight() float32 {
+	h := textSize(t.text, "Ág國", t.text.TextSize).Height
+	if t.text2.Text != "" {
+		h *= 2
+	}
+	return h
+}
+
+// fit picks the largest size up to maxSize at which the text fits width
+// on one line or, when allowed and height has room, on two; then it
+// shortens the text if it still does not fit.
+func (t *fitText) fit(width, height float32) {
+	t.width, t.height = width, height
 	size := t.maxSize
-	text := t.full
+	text, second := t.full, ""
+	measure := func(s string) float32 { return textSize(t.text, s, size).Width }
 	if width > 0 {
-		for size > t.minSize && textSize(t.text, text, size).Width > width {
+		for {
+			if measure(text) <= width {
+				break
+			}
+			if t.lines >= 2 && 2*textSize(t.text, "Ág國", size).Height <= height {
+				if ls := wrapLines(t.full, measure, width); len(ls) == 2 && measure(ls[0]) <= width && measure(ls[1]) <= width {
+					text, second = ls[0], ls[1]
+					break
+				}
+			}
+			if size <= t.minSize {
+				break
+			}
 			size = max(size*0.92, t.minSize)
 		}
-		if textSize(t.text, text, size).Width > width {
-			r := []rune(text)
-			for len(r) > 1 && textSize(t.text, string(r)+"…", size).Width > width {
-				r = r[:len(r)-1]
+		if second == "" && measure(text) > width {
+			if t.lines >= 2 && 2*textSize(t.text, "Ág國", size).Height <= height {
+				// Two lines at the smallest size, the second one cut.
+				if ls := wrapLines(t.full, measure, width); len(ls) >= 2 && measure(ls[0]) <= width {
+					text, second = ls[0], ellipsize(strings.TrimLeft(strings.Join(ls[1:], " "), " "), measure, width)
+				} else {
+					// A word too long for a line: break it anywhere.
+					r := []rune(t.full)
+					n := 1
+					for n < len(r) && measure(string(r[:n+1])) <= width {
+						n++
+					}
+					text, second = string(r[:n]), ellipsize(string(r[n:]), measure, width)
+				}
 			}
-			text = string(r) + "…"
+			if second == "" {
+				text = ellipsize(text, measure, width)
+			}
 		}
 	}
 	t.text.TextSize, t.text.Text = size, text
+	t.text2.TextSize, t.text2.Text = size, second
+	t.text2.Hidden = second == ""
+}
+
+// ellipsize cuts s and appends "…" until it fits width, or returns s when
+// it already does.
+func ellipsize(s string, measure func(string) float32, width float32) string {
+	if measure(s) <= width {
+		return s
+	}
+	r := []rune(s)
+	for len(r) > 1 && measure(string(r)+"…") > width {
+		r = r[:len(r)-1]
+	}
+	return string(r) + "…"
 }
 
 func (t *fitText) CreateRenderer() fyne.WidgetRenderer { return &fitTextRenderer{t: t} }
@@ -103,9 +171,20 @@ func (t *fitText) CreateRenderer() fyne.WidgetRenderer { return &fitTextRenderer
 type fitTextRenderer struct{ t *fitText }
 
 func (r *fitTextRenderer) Layout(s fyne.Size) {
-	r.t.fit(s.Width)
+	h := float32(0)
+	if r.t.lines >= 2 {
+		h = s.Height
+	}
+	r.t.fit(s.Width, h)
+	lh := textSize(r.t.text, "Ág國", r.t.text.TextSize).Height
 	r.t.text.Move(fyne.NewPos(0, 0))
-	r.t.text.Resize(s)
+	if r.t.lines < 2 {
+		r.t.text.Resize(s)
+	} else {
+		r.t.text.Resize(fyne.NewSize(s.Width, lh))
+	}
+	r.t.text2.Move(fyne.NewPos(0, lh))
+	r.t.text2.Resize(fyne.NewSize(s.Width, lh))
 }
 
 func (r *fitTextRenderer) MinSize() fyne.Size {
@@ -114,9 +193,14 @@ func (r *fitTextRenderer) MinSize() fyne.Size {
 	}
 	return fyne.NewSize(r.t.minSize, textSize(r.t.text, "Ág國", r.t.maxSize).Height)
 }
-func (r *fitTextRenderer) Refresh()                     { r.t.text.Refresh() }
-func (r *fitTextRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.t.text} }
-func (r *fitTextRenderer) Destroy()                     {}
+func (r *fitTextRenderer) Refresh() {
+	r.t.text.Refresh()
+	r.t.text2.Refresh()
+}
+func (r *fitTextRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.t.text, r.t.text2}
+}
+func (r *fitTextRenderer) Destroy() {}
 
 // bigButton is a touch target sized for a wall display: a rounded block
 // of colour with a bold label, far larger than widget.Button's.
