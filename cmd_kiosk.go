@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"image/color"
 	"net"
 	"os"
 	"path/filepath"
@@ -64,6 +65,8 @@ func runKiosk(ctx context.Context, e *env, args []string) error {
 	roomID := fs.String("room", "", "the `room` ID a room player shows (default: the device's first room)")
 	lang := fs.String("lang", "", "language: en, zh-TW, zh-CN or de (default: the system's)")
 	themeName := fs.String("theme", "", "theme: light, dark or high-contrast (default: the last chosen on the kiosk, else dark)")
+	logo := fs.String("logo", "", "the operator's logo: a PNG or SVG `file` shown in the header")
+	accent := fs.String("accent", "", "the operator's accent `colour` for buttons and highlights, as #RRGGBB")
 	setPIN := fs.Bool("set-pin", false, "set the administrator PIN (asked without echo, or read from stdin) that a 3-second press on the room name asks for, and exit")
 	windowed := fs.Bool("windowed", false, "run in a window instead of full screen")
 	quitAfter := fs.Duration("quit-after", 0, "quit after this `duration` (for tests and screenshots)")
@@ -166,6 +169,20 @@ func runKiosk(ctx context.Context, e *env, args []string) error {
 	defer cache.Close()
 
 	settings := kiosk.Settings{Language: *lang, Theme: variant, AdminPINHash: st.AdminPINHash}
+	if *accent != "" {
+		c, err := parseHexColour(*accent)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		settings.Accent = c
+	}
+	if *logo != "" {
+		res, err := fyne.LoadResourceFromPath(*logo)
+		if err != nil {
+			return fmt.Errorf("load the logo: %w", err)
+		}
+		settings.Logo = res
+	}
 	if fonts, err := kiosk.LocateCJKFonts(*lang); err == nil {
 		settings.Fonts = fonts
 	} else {
@@ -504,4 +521,16 @@ func systemLanguage() string {
 		}
 	}
 	return "en"
+}
+
+// parseHexColour reads "#RRGGBB".
+func parseHexColour(v string) (color.Color, error) {
+	var r, g, b uint8
+	if len(v) != 7 || v[0] != '#' {
+		return nil, fmt.Errorf("colour %q: use #RRGGBB", v)
+	}
+	if _, err := fmt.Sscanf(v[1:], "%02x%02x%02x", &r, &g, &b); err != nil {
+		return nil, fmt.Errorf("colour %q: use #RRGGBB", v)
+	}
+	return color.NRGBA{R: r, G: g, B: b, A: 0xff}, nil
 }

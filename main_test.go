@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"image/color"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -161,5 +162,65 @@ func TestSimulateValidate(t *testing.T) {
 	b, _ := io.ReadAll(res.Body)
 	if res.StatusCode != http.StatusInternalServerError || !strings.Contains(string(b), "ErrorSchemaValidation") || !strings.Contains(string(b), "enumeration") {
 		t.Fatalf("status %d body %s: want an ErrorSchemaValidation fault", res.StatusCode, b)
+	}
+}
+
+func TestParseHexColour(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want color.Color
+		ok   bool
+	}{
+		{"#1b5e20", color.NRGBA{0x1b, 0x5e, 0x20, 0xff}, true},
+		{"#FFFFFF", color.NRGBA{0xff, 0xff, 0xff, 0xff}, true},
+		{"1b5e20", nil, false},
+		{"#1b5e2", nil, false},
+		{"#zz5e20", nil, false},
+	} {
+		got, err := parseHexColour(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && got != tc.want) {
+			t.Errorf("parseHexColour(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestSystemLanguage(t *testing.T) {
+	for _, tc := range []struct{ lang, want string }{
+		{"zh_TW.UTF-8", "zh-TW"}, {"zh_HK.UTF-8", "zh-TW"}, {"zh_CN.UTF-8", "zh-CN"}, {"de_CH.UTF-8", "de"},
+		{"en_US.UTF-8", "en"}, {"C", "en"}, {"", "en"},
+	} {
+		t.Setenv("LC_ALL", "")
+		t.Setenv("LC_MESSAGES", "")
+		t.Setenv("LANG", tc.lang)
+		if got := systemLanguage(); got != tc.want {
+			t.Errorf("LANG=%q: %q, want %q", tc.lang, got, tc.want)
+		}
+	}
+}
+
+// A damaged kiosk state file is an error that names the file, never a
+// silent reset (the pinned certificate would be lost).
+func TestKioskStateFile(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/kiosk.json"
+	if st, err := loadKioskState(path); err != nil || st != (kioskState{}) {
+		t.Fatalf("missing file: %+v, %v", st, err)
+	}
+	want := kioskState{Hub: "https://hub.contoso.com:8443", PinSHA256: "ab12", DeviceID: "d1", Language: "zh-TW", Theme: "light"}
+	if err := saveKioskState(path, want); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("state file mode: %v, %v", fi, err)
+	}
+	got, err := loadKioskState(path)
+	if err != nil || got != want {
+		t.Errorf("round trip: %+v, %v", got, err)
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadKioskState(path); err == nil || !strings.Contains(err.Error(), path) {
+		t.Errorf("damaged file: %v", err)
 	}
 }
