@@ -148,10 +148,12 @@ func runKiosk(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("read the device token: %w", err)
 		}
 		token = strings.TrimSpace(string(b))
-		st = kioskState{Hub: strings.TrimSuffix(*hubURL, "/"), PinSHA256: *pin}
+		st.Hub, st.PinSHA256, st.DeviceID = strings.TrimSuffix(*hubURL, "/"), *pin, ""
 	default:
 		if *hubURL != "" && strings.TrimSuffix(*hubURL, "/") != st.Hub {
-			st = kioskState{Hub: strings.TrimSuffix(*hubURL, "/")}
+			// Another hub: its pin and device are unknown; the PIN and the
+			// display choices stay.
+			st.Hub, st.PinSHA256, st.DeviceID = strings.TrimSuffix(*hubURL, "/"), "", ""
 		}
 		if st.Hub == "" {
 			return usageError{"name the hub with -hub https://HOST:8443 the first time (or run -standalone)"}
