@@ -115,14 +115,17 @@ func benchChild(mode string) error {
 				time.Sleep(10 * time.Millisecond)
 			}
 			now := time.Now()
-			for i := range benchEnvInt("ROOMBOARD_BENCH_UPDATES", 10000) {
-				before := frames.Load()
-				p.Update(kiosk.State{Rooms: []hubproto.RoomView{benchRoom(now, i)}, Online: i%500 < 450, Since: now})
-				// Wait until this update is rendered, so that all 10,000 are.
-				for frames.Load() == before {
-					time.Sleep(50 * time.Microsecond)
-				}
+			// More than one round (updates, then a quiet settle) shows
+			// whether memory freed by one round is reused by the next.
+			for r := 1; r < benchEnvInt("ROOMBOARD_BENCH_ROUNDS", 1); r++ {
+				benchUpdates(p, &frames, now)
+				rss, _ := vmRSS("self")
+				time.Sleep(time.Duration(benchEnvInt("ROOMBOARD_BENCH_SETTLE_S", 75)) * time.Second)
+				debug.FreeOSMemory()
+				settled, _ := vmRSS("self")
+				fmt.Fprintf(os.Stderr, "round %d: RSS %d KiB, after the settle %d KiB\n", r, rss, settled)
 			}
+			benchUpdates(p, &frames, now)
 			rss, _ := vmRSS("self")
 			// Fyne keeps a text's texture for a minute after its last use:
 			// the RSS after a quiet 75 s tells a cache from a leak.
@@ -135,6 +138,11 @@ func benchChild(mode string) error {
 					f.Close()
 				}
 			}
+			if path := os.Getenv("ROOMBOARD_BENCH_SMAPS"); path != "" {
+				if b, err := os.ReadFile("/proc/self/smaps"); err == nil {
+					_ = os.WriteFile(path, b, 0o644)
+				}
+			}
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			fmt.Printf("RSS_KIB %d FRAMES %d SETTLED_KIB %d GOHEAP_KIB %d\n", rss, frames.Load(), settled, ms.HeapInuse>>10)
@@ -142,6 +150,19 @@ func benchChild(mode string) error {
 	}
 	a.Run()
 	return nil
+}
+
+// benchUpdates feeds the room player ROOMBOARD_BENCH_UPDATES (10,000)
+// updates, each rendered before the next.
+func benchUpdates(p *kiosk.RoomPlayer, frames *atomic.Int64, now time.Time) {
+	for i := range benchEnvInt("ROOMBOARD_BENCH_UPDATES", 10000) {
+		before := frames.Load()
+		p.Update(kiosk.State{Rooms: []hubproto.RoomView{benchRoom(now, i)}, Online: i%500 < 450, Since: now})
+		// Wait until this update is rendered, so that all are.
+		for frames.Load() == before {
+			time.Sleep(50 * time.Microsecond)
+		}
+	}
 }
 
 // benchEnvInt reads a positive integer from env name, or def: quicker

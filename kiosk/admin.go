@@ -394,4 +394,9 @@ func (h *holdArea) Cursor() desktop.Cursor { return desktop.HiddenCursor }
 
 func (h *holdArea) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(h.content) }
 
+// setFonts reaches the header inside, which applyFonts cannot see through
+// a widget: a text without a FontSource is drawn with the theme's font
+// looked up per theme scope, not the kiosk's cached one.
+func (h *holdArea) setFonts(th *Theme) { applyFonts(th, h.content) }
+
 var _ desktop.Mouseable = (*holdArea)(nil)

@@ -110,6 +110,7 @@ func (f *FloorPlayer) SetSettings(s Settings) {
 	}
 	f.stopPage = f.clock.Every(s.pageInterval(), func() { f.br.ui(func() { f.turn(1) }) })
 	f.render()
+	f.root.Refresh() // the theme changed: see render
 	f.trace()
 }
 
@@ -339,7 +340,10 @@ func (f *FloorPlayer) render() {
 		f.over.rect.FillColor = color.NRGBA{A: 0xff}
 		f.over.clock.Text = l.Time(local)
 	}
-	f.root.Refresh()
+	// Not f.root.Refresh: a ThemeOverride's Refresh makes a new theme scope
+	// each time, and Fyne caches font faces per scope for ever, so a
+	// ticking screen would leak them. Only SetSettings changes the theme.
+	f.root.Content.Refresh()
 }
 
 // onTile shows a room's details and its free slots for the rest of today.

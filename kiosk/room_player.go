@@ -334,7 +334,10 @@ func (p *RoomPlayer) render() {
 		len(p.actions.Objects), p.actions.Objects, p.over.Hidden)
 	if shape != p.shape {
 		p.shape = shape
-		p.root.Refresh()
+		// Not p.root.Refresh: a ThemeOverride's Refresh makes a new theme
+		// scope each time, and Fyne caches font faces per scope for ever.
+		// SetSettings refreshes the root when the theme changes.
+		p.root.Content.Refresh()
 		return
 	}
 	for _, o := range []fyne.CanvasObject{p.statusBg, p.panelBg, p.stripBg, p.banner, p.meeting, p.meetingBg,
