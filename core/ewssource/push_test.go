@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,12 +32,13 @@ type pushRig struct {
 
 func newPushRig(t *testing.T) *pushRig {
 	t.Helper()
-	sim, ts := ewstest.NewServer(ewstest.Options{NotificationMinute: pushMinute, Logf: t.Logf})
+	logf := testLogf(t)
+	sim, ts := ewstest.NewServer(ewstest.Options{NotificationMinute: pushMinute, Logf: logf})
 	t.Cleanup(ts.Close)
 	mux := http.NewServeMux()
 	hub := httptest.NewServer(mux)
 	t.Cleanup(hub.Close)
-	src := New(ews.New(ts.URL+"/EWS/Exchange.asmx", nil), Options{PushURL: hub.URL + hubproto.PathEWSPush, Impersonation: true, Logf: t.Logf})
+	src := New(ews.New(ts.URL+"/EWS/Exchange.asmx", nil), Options{PushURL: hub.URL + hubproto.PathEWSPush, Impersonation: true, Logf: logf})
 	src.push.minute = pushMinute
 	mux.Handle(hubproto.PathEWSPush, src.PushHandler())
 	return &pushRig{sim: sim, hub: hub, src: src, room: sim.Rooms()[0].Address}
@@ -307,4 +309,25 @@ func FuzzPushHandler(f *testing.F) {
 			t.Fatalf("status %d: %s", w.Code, w.Body)
 		}
 	})
+}
+
+// testLogf is t.Logf until the test's cleanups run, then silent: the
+// simulator's push deliveries and the watchdog run on goroutines of their
+// own that may still log while the test ends, and logging after the end
+// is a data race in package testing.
+func testLogf(t *testing.T) func(string, ...any) {
+	var mu sync.Mutex
+	done := false
+	t.Cleanup(func() {
+		mu.Lock()
+		done = true
+		mu.Unlock()
+	})
+	return func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			t.Logf(format, args...)
+		}
+	}
 }

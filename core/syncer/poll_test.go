@@ -74,6 +74,15 @@ func (w *watchSource) Watch(ctx context.Context, ms []string, ch chan<- string) 
 	if w.watchErr != nil {
 		return w.watchErr
 	}
+	// As a real source does for fresh subscriptions: each mailbox once,
+	// so a sync runs (and re-arms its poll) while the watch is up.
+	for _, m := range ms {
+		select {
+		case ch <- m:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	<-ctx.Done()
 	return ctx.Err()
 }
