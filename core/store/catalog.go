@@ -131,34 +131,39 @@ const roomColumns = `id, email, name, capacity, kind, list_id, building, floor, 
 // otherwise undo an operator's change made in between.
 func (db *DB) UpsertRooms(ctx context.Context, rooms []room.Room) error {
 	return db.inTx(ctx, "upsert rooms", func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO rooms (`+roomColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-			ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name, capacity = excluded.capacity,
-				kind = excluded.kind, list_id = excluded.list_id, building = excluded.building, floor = excluded.floor,
-				time_zone = excluded.time_zone, features = excluded.features,
-				policy = CASE WHEN rooms.policy_set THEN rooms.policy ELSE excluded.policy END`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, r := range rooms {
-			if r.ID == "" {
-				return fmt.Errorf("%w: room %q without ID", ErrInvalid, r.Name)
-			}
-			features, err := encodeStrings(r.Equipment)
-			if err != nil {
-				return fmt.Errorf("room %s: %w", r.ID, err)
-			}
-			policy, err := encodePolicy(r.Policy)
-			if err != nil {
-				return fmt.Errorf("room %s: %w", r.ID, err)
-			}
-			if _, err := st.ExecContext(ctx, r.ID, r.Email, r.Name, r.Capacity, r.Kind.String(), nullString(r.ListID),
-				r.Building, r.Floor, r.TimeZone, features, policy); err != nil {
-				return fmt.Errorf("room %s: %w", r.ID, err)
-			}
-		}
-		return nil
+		return upsertRooms(ctx, tx, rooms, `time_zone = excluded.time_zone, features = excluded.features,
+			policy = CASE WHEN rooms.policy_set THEN rooms.policy ELSE excluded.policy END`)
 	})
+}
+
+// upsertRooms writes rooms in tx; onConflict is the SET list for the
+// columns after floor, where UpsertRooms and UpsertDirectoryRooms differ.
+func upsertRooms(ctx context.Context, tx *sql.Tx, rooms []room.Room, onConflict string) error {
+	st, err := tx.PrepareContext(ctx, `INSERT INTO rooms (`+roomColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name, capacity = excluded.capacity,
+			kind = excluded.kind, list_id = excluded.list_id, building = excluded.building, floor = excluded.floor, `+onConflict)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, r := range rooms {
+		if r.ID == "" {
+			return fmt.Errorf("%w: room %q without ID", ErrInvalid, r.Name)
+		}
+		features, err := encodeStrings(r.Equipment)
+		if err != nil {
+			return fmt.Errorf("room %s: %w", r.ID, err)
+		}
+		policy, err := encodePolicy(r.Policy)
+		if err != nil {
+			return fmt.Errorf("room %s: %w", r.ID, err)
+		}
+		if _, err := st.ExecContext(ctx, r.ID, r.Email, r.Name, r.Capacity, r.Kind.String(), nullString(r.ListID),
+			r.Building, r.Floor, r.TimeZone, features, policy); err != nil {
+			return fmt.Errorf("room %s: %w", r.ID, err)
+		}
+	}
+	return nil
 }
 
 // Rooms returns all rooms and equipment ordered by ID; Kind tells them
@@ -219,24 +224,26 @@ func (db *DB) RemoveRoom(ctx context.Context, id string) error {
 
 // UpsertPeople inserts or updates people in one transaction.
 func (db *DB) UpsertPeople(ctx context.Context, people []room.Person) error {
-	return db.inTx(ctx, "upsert people", func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO people (id, email, name, department, title) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name,
-				department = excluded.department, title = excluded.title`)
-		if err != nil {
-			return err
+	return db.inTx(ctx, "upsert people", func(tx *sql.Tx) error { return upsertPeople(ctx, tx, people) })
+}
+
+func upsertPeople(ctx context.Context, tx *sql.Tx, people []room.Person) error {
+	st, err := tx.PrepareContext(ctx, `INSERT INTO people (id, email, name, department, title) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name,
+			department = excluded.department, title = excluded.title`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, p := range people {
+		if p.ID == "" {
+			return fmt.Errorf("%w: person %q without ID", ErrInvalid, p.Name)
 		}
-		defer st.Close()
-		for _, p := range people {
-			if p.ID == "" {
-				return fmt.Errorf("%w: person %q without ID", ErrInvalid, p.Name)
-			}
-			if _, err := st.ExecContext(ctx, p.ID, p.Email, p.Name, p.Department, p.Title); err != nil {
-				return fmt.Errorf("person %s: %w", p.ID, err)
-			}
+		if _, err := st.ExecContext(ctx, p.ID, p.Email, p.Name, p.Department, p.Title); err != nil {
+			return fmt.Errorf("person %s: %w", p.ID, err)
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // People returns all people ordered by ID.
@@ -266,42 +273,44 @@ func (db *DB) RemovePerson(ctx context.Context, id string) error {
 // UpsertGroups inserts or updates groups in one transaction; each group's
 // stored members are replaced by its Members.
 func (db *DB) UpsertGroups(ctx context.Context, groups []room.Group) error {
-	return db.inTx(ctx, "upsert groups", func(tx *sql.Tx) error {
-		up, err := tx.PrepareContext(ctx, `INSERT INTO groups (id, email, name) VALUES ($1, $2, $3)
-			ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name`)
-		if err != nil {
-			return err
+	return db.inTx(ctx, "upsert groups", func(tx *sql.Tx) error { return upsertGroups(ctx, tx, groups) })
+}
+
+func upsertGroups(ctx context.Context, tx *sql.Tx, groups []room.Group) error {
+	up, err := tx.PrepareContext(ctx, `INSERT INTO groups (id, email, name) VALUES ($1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name`)
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	drop, err := tx.PrepareContext(ctx, `DELETE FROM group_members WHERE group_id = $1`)
+	if err != nil {
+		return err
+	}
+	defer drop.Close()
+	add, err := tx.PrepareContext(ctx, `INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)
+		ON CONFLICT (group_id, member_id) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer add.Close()
+	for _, g := range groups {
+		if g.ID == "" {
+			return fmt.Errorf("%w: group %q without ID", ErrInvalid, g.Name)
 		}
-		defer up.Close()
-		drop, err := tx.PrepareContext(ctx, `DELETE FROM group_members WHERE group_id = $1`)
-		if err != nil {
-			return err
+		if _, err := up.ExecContext(ctx, g.ID, g.Email, g.Name); err != nil {
+			return fmt.Errorf("group %s: %w", g.ID, err)
 		}
-		defer drop.Close()
-		add, err := tx.PrepareContext(ctx, `INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)
-			ON CONFLICT (group_id, member_id) DO NOTHING`)
-		if err != nil {
-			return err
+		if _, err := drop.ExecContext(ctx, g.ID); err != nil {
+			return fmt.Errorf("group %s: %w", g.ID, err)
 		}
-		defer add.Close()
-		for _, g := range groups {
-			if g.ID == "" {
-				return fmt.Errorf("%w: group %q without ID", ErrInvalid, g.Name)
-			}
-			if _, err := up.ExecContext(ctx, g.ID, g.Email, g.Name); err != nil {
-				return fmt.Errorf("group %s: %w", g.ID, err)
-			}
-			if _, err := drop.ExecContext(ctx, g.ID); err != nil {
-				return fmt.Errorf("group %s: %w", g.ID, err)
-			}
-			for _, m := range g.Members {
-				if _, err := add.ExecContext(ctx, g.ID, m); err != nil {
-					return fmt.Errorf("group %s member %s: %w", g.ID, m, err)
-				}
+		for _, m := range g.Members {
+			if _, err := add.ExecContext(ctx, g.ID, m); err != nil {
+				return fmt.Errorf("group %s member %s: %w", g.ID, m, err)
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // Groups returns all groups ordered by ID, each with its member IDs in

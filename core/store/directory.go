@@ -17,33 +17,8 @@ import (
 // name a stored room list, or be empty.
 func (db *DB) UpsertDirectoryRooms(ctx context.Context, rooms []room.Room) error {
 	return db.inTx(ctx, "upsert directory rooms", func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO rooms (`+roomColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-			ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name, capacity = excluded.capacity,
-				kind = excluded.kind, list_id = excluded.list_id, building = excluded.building, floor = excluded.floor,
-				time_zone = CASE WHEN excluded.time_zone = '' THEN rooms.time_zone ELSE excluded.time_zone END,
-				features = excluded.features`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, r := range rooms {
-			if r.ID == "" {
-				return fmt.Errorf("%w: room %q without ID", ErrInvalid, r.Name)
-			}
-			features, err := encodeStrings(r.Equipment)
-			if err != nil {
-				return fmt.Errorf("room %s: %w", r.ID, err)
-			}
-			policy, err := encodePolicy(r.Policy)
-			if err != nil {
-				return fmt.Errorf("room %s: %w", r.ID, err)
-			}
-			if _, err := st.ExecContext(ctx, r.ID, r.Email, r.Name, r.Capacity, r.Kind.String(), nullString(r.ListID),
-				r.Building, r.Floor, r.TimeZone, features, policy); err != nil {
-				return fmt.Errorf("room %s: %w", r.ID, err)
-			}
-		}
-		return nil
+		return upsertRooms(ctx, tx, rooms, `time_zone = CASE WHEN excluded.time_zone = '' THEN rooms.time_zone ELSE excluded.time_zone END,
+			features = excluded.features`)
 	})
 }
 
@@ -53,55 +28,17 @@ func (db *DB) UpsertDirectoryRooms(ctx context.Context, rooms []room.Room) error
 // Either all of it happens or nothing does.
 func (db *DB) ReplacePeopleAndGroups(ctx context.Context, people []room.Person, groups []room.Group) error {
 	return db.inTx(ctx, "replace people and groups", func(tx *sql.Tx) error {
-		keep := map[string]bool{}
-		up, err := tx.PrepareContext(ctx, `INSERT INTO people (id, email, name, department, title) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name,
-				department = excluded.department, title = excluded.title`)
-		if err != nil {
+		if err := upsertPeople(ctx, tx, people); err != nil {
 			return err
 		}
-		defer up.Close()
+		if err := upsertGroups(ctx, tx, groups); err != nil {
+			return err
+		}
+		keep := map[string]bool{}
 		for _, p := range people {
-			if p.ID == "" {
-				return fmt.Errorf("%w: person %q without ID", ErrInvalid, p.Name)
-			}
-			if _, err := up.ExecContext(ctx, p.ID, p.Email, p.Name, p.Department, p.Title); err != nil {
-				return fmt.Errorf("person %s: %w", p.ID, err)
-			}
 			keep["p "+p.ID] = true
 		}
-		gup, err := tx.PrepareContext(ctx, `INSERT INTO groups (id, email, name) VALUES ($1, $2, $3)
-			ON CONFLICT (id) DO UPDATE SET email = excluded.email, name = excluded.name`)
-		if err != nil {
-			return err
-		}
-		defer gup.Close()
-		drop, err := tx.PrepareContext(ctx, `DELETE FROM group_members WHERE group_id = $1`)
-		if err != nil {
-			return err
-		}
-		defer drop.Close()
-		add, err := tx.PrepareContext(ctx, `INSERT INTO group_members (group_id, member_id) VALUES ($1, $2)
-			ON CONFLICT (group_id, member_id) DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer add.Close()
 		for _, g := range groups {
-			if g.ID == "" {
-				return fmt.Errorf("%w: group %q without ID", ErrInvalid, g.Name)
-			}
-			if _, err := gup.ExecContext(ctx, g.ID, g.Email, g.Name); err != nil {
-				return fmt.Errorf("group %s: %w", g.ID, err)
-			}
-			if _, err := drop.ExecContext(ctx, g.ID); err != nil {
-				return fmt.Errorf("group %s: %w", g.ID, err)
-			}
-			for _, m := range g.Members {
-				if _, err := add.ExecContext(ctx, g.ID, m); err != nil {
-					return fmt.Errorf("group %s member %s: %w", g.ID, m, err)
-				}
-			}
 			keep["g "+g.ID] = true
 		}
 		if err := deleteOthers(ctx, tx, "people", "p ", keep); err != nil {
